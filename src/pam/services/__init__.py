@@ -1,0 +1,1 @@
+"""Use cases, and the `Services` container that wires them from settings."""

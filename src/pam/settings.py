@@ -1,0 +1,107 @@
+"""Settings, read from the environment (``PAM_`` prefix) and ``.env``.
+
+A `Settings` object is built by whoever starts a process (the CLI, a test) and passed
+explicitly to everything that needs it. Nothing in `pam` reads settings at import time,
+so a changed environment is honoured by the next ``Settings()`` with no reset call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+LogFormat = Literal["json", "console"]
+LLMProviderName = Literal["extractive", "anthropic", "openai"]
+AuthMode = Literal["none", "required"]
+SearchMode = Literal["hybrid", "keyword", "vector"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAM_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: a SQLite file in the data dir"
+    )
+    redis_url: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: LogFormat = "json"
+
+    # Ingestion
+    ingest_roots: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [Path(".")])
+    seed_dir: Path | None = Field(
+        default=None, description="folder ingested into the default project on first start"
+    )
+    max_file_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    ingest_concurrency: int = Field(default=2, ge=1, le=16)
+    parse_timeout_s: float = Field(default=60.0, gt=0)
+    embed_batch_size: int = Field(default=32, ge=1, le=512)
+    embed_threads: int | None = Field(default=None, ge=1)
+
+    # Retrieval
+    rrf_k: int = Field(default=60, ge=1)
+    search_candidates: int = Field(default=100, ge=10, le=2000)
+    search_cache_size: int = Field(default=1024, ge=0)
+    reranker_dir: Path | None = None
+
+    # Answers
+    llm_provider: LLMProviderName | None = None
+    llm_model: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    agent_max_steps: int = Field(default=6, ge=1, le=50)
+
+    # Access
+    auth: AuthMode = "none"
+    auth_allow_open: bool = False
+    jwt_secret: SecretStr | None = None
+    access_token_minutes: int = Field(default=30, ge=1)
+
+    @field_validator("ingest_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        # PAM_INGEST_ROOTS=/srv/docs,/mnt/share reads more naturally than a JSON list.
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'pam.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.resolved_database_url).get_backend_name() == "sqlite"
+
+    @property
+    def effective_llm_provider(self) -> LLMProviderName:
+        return self.llm_provider or "extractive"
+
+    def masked(self) -> dict[str, object]:
+        """The effective settings for display, with every secret masked."""
+        shown: dict[str, object] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(getattr(self, name), SecretStr):
+                shown[name] = "********" if getattr(self, name).get_secret_value() else ""
+            elif isinstance(value, Path):
+                shown[name] = str(value)
+            elif isinstance(value, list):
+                shown[name] = [str(v) for v in value]
+            else:
+                shown[name] = value
+        shown["database_url"] = make_url(self.resolved_database_url).render_as_string(hide_password=True)
+        shown["llm_provider"] = self.effective_llm_provider
+        return shown
