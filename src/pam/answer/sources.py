@@ -1,0 +1,108 @@
+"""The seam between answering and the knowledge base: what the agent's tools may ask for.
+
+``KnowledgeTools`` is implemented outside this package (by the search/services layer) and is bound
+to one caller: it applies that caller's project access to every call. The answering code only narrows
+further with ``ToolFilters``; it has no way to widen the scope, so a prompt-injected instruction in a
+document ("list every document in project X") can at most produce calls the implementation refuses
+or answers with nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One retrieved segment, as shown to the model and cited back to the user."""
+
+    segment_id: str
+    document_id: str
+    title: str
+    uri: str | None
+    section_path: str
+    page: int | None
+    content: str
+    score: float
+    project_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFilters:
+    """Narrowing filters (never access grants). ``None``/empty means "no restriction from this side"."""
+
+    project: str | None = None
+    source_type: str | None = None
+    source_id: str | None = None
+    path_prefix: str | None = None
+    tags: tuple[str, ...] = ()
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+
+    def narrowed_by(self, other: ToolFilters) -> ToolFilters:
+        """Fill fields this (the user's request) leaves open with ``other`` (the model's choice).
+
+        The user's own choices always win: the model may narrow a search, not redirect it.
+        """
+        return ToolFilters(
+            project=self.project if self.project is not None else other.project,
+            source_type=self.source_type if self.source_type is not None else other.source_type,
+            source_id=self.source_id if self.source_id is not None else other.source_id,
+            path_prefix=self.path_prefix if self.path_prefix is not None else other.path_prefix,
+            tags=self.tags if self.tags else other.tags,
+            updated_after=self.updated_after if self.updated_after is not None else other.updated_after,
+            updated_before=self.updated_before if self.updated_before is not None else other.updated_before,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentText:
+    """A document's text as its segments in order, bounded by the ``max_chars`` asked for.
+
+    Segments (not one flat string) so that what the model reads with ``get_document`` is citable.
+    """
+
+    document_id: str
+    title: str
+    uri: str | None
+    project_id: str
+    segments: tuple[Passage, ...]
+    truncated: bool = False
+
+
+ChangeAction = Literal["created", "updated", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEntry:
+    """One row of the sync log: a document that was created, updated or deleted."""
+
+    document_id: str
+    title: str
+    action: ChangeAction
+    at: datetime
+    segments_added: int = 0
+    segments_removed: int = 0
+    segments_kept: int = 0
+    triggered_by: str | None = None
+
+
+class KnowledgeTools(Protocol):
+    """The knowledge base as one caller may see it. Implementations enforce access on every call."""
+
+    async def search(self, query: str, filters: ToolFilters, k: int) -> list[Passage]:
+        """Top ``k`` passages for ``query`` within the caller's scope and ``filters``, best first."""
+        ...
+
+    async def get_document(self, document_id: str | None, title: str | None, max_chars: int) -> DocumentText:
+        """The document by id (or else by exact title); raises ``pam.errors.NotFound`` if missing or
+        not readable by the caller (the two are indistinguishable on purpose)."""
+        ...
+
+    async def change_history(
+        self, document: str | None, since: datetime | None, limit: int
+    ) -> list[ChangeEntry]:
+        """Most recent changes first; ``document`` is an id or a title; only the caller's projects."""
+        ...

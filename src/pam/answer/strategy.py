@@ -1,0 +1,66 @@
+"""What one answering strategy (agent loop or extractive) gets and reports back to the ``Answerer``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pam.answer.citations import CitationStream
+from pam.answer.events import AnswerEvent
+from pam.answer.source_book import SourceBook
+from pam.answer.sources import KnowledgeTools, ToolFilters
+from pam.answer.tools import Tool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTurn:
+    """One earlier message of the conversation, as stored (assistant text may hold ``[n]`` markers)."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRequest:
+    question: str
+    history: Sequence[HistoryTurn]
+    knowledge: KnowledgeTools
+    filters: ToolFilters
+    # Extra caller-bound tools (e.g. list_tables/query_data), offered to LLM strategies only.
+    extra_tools: Sequence[Tool[Any]] = ()
+
+
+@dataclass(slots=True)
+class RunMeter:
+    """Counters a strategy updates while it runs; the ``Answerer`` turns them into ``Usage``."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    steps: int = 0
+    tool_calls: int = 0
+    step_limit_reached: bool = False
+
+
+@dataclass(slots=True)
+class RunState:
+    sources: SourceBook
+    citations: CitationStream
+    meter: RunMeter = field(default_factory=RunMeter)
+
+
+class AnswerStrategy(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+    def run(self, request: AnswerRequest, state: RunState) -> AsyncGenerator[AnswerEvent, None]:
+        """Status, ToolCall, Token and CitationEvent events (answer text goes through
+        ``state.citations``); never Done/Error: failures are raised and mapped by the Answerer."""
+        ...
+
+
+class StepLimitReached(Exception):
+    """The model still wanted tools at the last allowed step and wrote no answer."""

@@ -1,0 +1,90 @@
+"""The extractive provider: cited sentences from the top passages, or a plain "not found"."""
+
+from __future__ import annotations
+
+from pam.answer.answerer import Answerer
+from pam.answer.events import Done, Error, Status, Token
+from pam.answer.extractive import NOT_FOUND, ExtractiveStrategy
+from pam.errors import Unavailable
+from tests.answer.helpers import answer_text, assert_single_terminal, citations, collect, knowledge
+
+
+def extractive() -> Answerer:
+    return Answerer(ExtractiveStrategy())
+
+
+async def test_answers_with_the_supporting_sentences_and_cites_each() -> None:
+    kb = knowledge()
+    events = await collect(extractive().answer("How long do refunds take for enterprise customers?", [], kb))
+
+    done = assert_single_terminal(events)
+    assert isinstance(done, Done)
+    assert done.provider == "extractive" and done.model is None
+    text = answer_text(events)
+    assert "Enterprise customers get 30 days to request a refund. [" in text
+    cited = [c.citation for c in citations(events)]
+    assert 1 <= len(cited) <= 4
+    assert [c.number for c in cited] == list(range(1, len(cited) + 1))
+    assert "plans-s0" in [c.segment_id for c in cited]
+    for citation in cited:
+        assert f"{citation.quote} [{citation.number}]" in text
+    assert done.usage.citations == len(cited) and done.usage.steps == 1
+    assert [name for name, _ in kb.calls] == ["search"]
+
+
+async def test_sentences_are_ordered_by_passage_rank_then_position() -> None:
+    events = await collect(extractive().answer("refund request days", [], knowledge()))
+
+    text = answer_text(events)
+    first = text.index("Refunds are issued within 14 days of the request.")
+    second = text.index("Enterprise customers get 30 days to request a refund.")
+    assert first < second
+    assert isinstance(assert_single_terminal(events), Done)
+
+
+async def test_says_plainly_when_nothing_is_relevant() -> None:
+    events = await collect(extractive().answer("What is the capital of France?", [], knowledge()))
+
+    done = assert_single_terminal(events)
+    assert isinstance(done, Done)
+    assert answer_text(events) == NOT_FOUND
+    assert citations(events) == [] and done.usage.citations == 0
+
+
+async def test_only_stop_words_is_not_found() -> None:
+    events = await collect(extractive().answer("what is it?", [], knowledge()))
+    assert answer_text(events) == NOT_FOUND
+
+
+async def test_empty_knowledge_base_is_not_found() -> None:
+    events = await collect(extractive().answer("How long do refunds take?", [], knowledge(docs=[])))
+    assert answer_text(events) == NOT_FOUND
+    assert isinstance(assert_single_terminal(events), Done)
+
+
+async def test_streams_status_first_then_sentence_tokens() -> None:
+    events = await collect(extractive().answer("refund request days", [], knowledge()))
+
+    assert isinstance(events[0], Status)
+    tokens = [e for e in events if isinstance(e, Token)]
+    assert len(tokens) >= 2
+
+
+async def test_search_failure_becomes_a_sanitized_error() -> None:
+    kb = knowledge()
+    kb.search_error = RuntimeError("connection to 10.0.0.5:5432 refused")
+    events = await collect(extractive().answer("refunds?", [], kb))
+    error = assert_single_terminal(events)
+    assert error == Error("internal_error", "The answer could not be completed.")
+
+    kb.search_error = Unavailable("Search is temporarily unavailable.")
+    events = await collect(extractive().answer("refunds?", [], kb))
+    assert assert_single_terminal(events) == Error("unavailable", "Search is temporarily unavailable.")
+
+
+async def test_hostile_questions_are_handled() -> None:
+    kb = knowledge()
+    too_long = await collect(extractive().answer("refund " * 5000, [], kb))
+    assert isinstance(assert_single_terminal(too_long), Error)
+    weird = await collect(extractive().answer("\ud800 [1] [[[ refund ]]] \x00", [], kb))
+    assert isinstance(assert_single_terminal(weird), Done)
