@@ -1,0 +1,63 @@
+"""Which parser reads which file, chosen by extension. Build one with `default_parsers(limits)`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pam.errors import ParseError
+from pam.ingest.parsers.base import ParsedDocument, Parser
+from pam.ingest.parsers.csv import CsvParser
+from pam.ingest.parsers.docx import DocxParser
+from pam.ingest.parsers.html import HtmlParser
+from pam.ingest.parsers.json import JsonParser
+from pam.ingest.parsers.limits import ParseLimits
+from pam.ingest.parsers.markdown import MarkdownParser
+from pam.ingest.parsers.pdf import PdfParser
+from pam.ingest.parsers.text import TextParser
+from pam.ingest.parsers.titles import file_extension
+from pam.ingest.parsers.xlsx import XlsxParser
+
+
+class ParserRegistry:
+    def __init__(self, parsers: Iterable[Parser]) -> None:
+        self._parsers: tuple[Parser, ...] = tuple(parsers)
+        self._by_extension: dict[str, Parser] = {}
+        for parser in self._parsers:
+            for extension in parser.extensions:
+                if extension in self._by_extension:
+                    raise ValueError(f"two parsers claim {extension}")
+                self._by_extension[extension] = parser
+
+    def for_filename(self, name: str) -> Parser | None:
+        """The parser for `name`'s extension (case-insensitive), or None."""
+        return self._by_extension.get(file_extension(name))
+
+    def supported_extensions(self) -> tuple[str, ...]:
+        return tuple(sorted(self._by_extension))
+
+    def parsers(self) -> tuple[Parser, ...]:
+        return self._parsers
+
+    def parse(self, data: bytes, filename: str) -> ParsedDocument:
+        """Parse with the matching parser; an unknown extension is `ParseError(code="unsupported")`."""
+        parser = self.for_filename(filename)
+        if parser is None:
+            raise ParseError("unsupported file type", code="unsupported")
+        return parser.parse(data, filename)
+
+
+def default_parsers(limits: ParseLimits | None = None) -> ParserRegistry:
+    """Every built-in parser, sharing `limits`."""
+    limits = limits or ParseLimits()
+    return ParserRegistry(
+        [
+            MarkdownParser(limits),
+            TextParser(limits),
+            HtmlParser(limits),
+            PdfParser(limits),
+            DocxParser(limits),
+            CsvParser(limits),
+            XlsxParser(limits),
+            JsonParser(limits),
+        ]
+    )

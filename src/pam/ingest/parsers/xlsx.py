@@ -1,0 +1,105 @@
+"""XLSX via openpyxl in read-only mode: per sheet a heading, then `table` blocks of row groups that
+each repeat the sheet's header row (its first non-empty row). Formulas show their cached values.
+The zip container is checked for bombs before openpyxl inflates anything; at most
+`ParseLimits.max_table_rows` rows per workbook become text (metadata says when some were left out).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+
+from pam.errors import ParseError
+from pam.ingest.parsers.base import Block, ParsedDocument
+from pam.ingest.parsers.cell_values import cell_text
+from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
+from pam.ingest.parsers.table_text import render_row, row_groups, trim_trailing_blanks
+from pam.ingest.parsers.titles import clean_title, filename_stem
+from pam.ingest.parsers.zip_guard import check_office_container
+
+
+class _SheetReader:
+    """Rows of one sheet as text, sharing a workbook-wide row budget."""
+
+    def __init__(self, limits: ParseLimits, deadline: Deadline) -> None:
+        self._limits = limits
+        self._deadline = deadline
+        self.rows_read = 0
+        self.truncated = False
+
+    def rows(self, sheet: Any) -> Iterator[list[str]]:
+        width = sheet.max_column if isinstance(sheet.max_column, int) else self._limits.max_table_columns
+        width = max(1, min(width, self._limits.max_table_columns))
+        scanned = 0
+        for values in sheet.iter_rows(max_col=width, values_only=True):
+            scanned += 1
+            if scanned % 1024 == 0:
+                self._deadline.check()
+            cells = trim_trailing_blanks([cell_text(v) for v in values])
+            if not cells:
+                continue
+            if self.rows_read >= self._limits.max_table_rows:
+                self.truncated = True
+                return
+            self.rows_read += 1
+            yield cells
+
+    def blocks(self, sheet: Any) -> list[Block]:
+        rows = self.rows(sheet)
+        header = next(rows, None)
+        if header is None:
+            return []
+        name = clean_title(str(sheet.title)) or "Sheet"
+        tables = [
+            Block("table", group)
+            for group in row_groups(
+                header, rows, max_rows=self._limits.rows_per_group, max_chars=self._limits.group_chars
+            )
+        ]
+        return [Block("heading", name, level=1), *(tables or [Block("table", render_row(header))])]
+
+
+class XlsxParser:
+    extensions: tuple[str, ...] = (".xlsx", ".xlsm")
+    mime_type: str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def __init__(self, limits: ParseLimits | None = None) -> None:
+        self._limits = limits or ParseLimits()
+
+    def parse(self, data: bytes, filename: str) -> ParsedDocument:
+        check_input(data, self._limits)
+        deadline = Deadline(self._limits.max_seconds)
+        check_office_container(data, self._limits, kind="XLSX")
+        reader = _SheetReader(self._limits, deadline)
+        blocks: list[Block] = []
+        try:
+            # openpyxl warns about harmless oddities (unknown extensions, missing default styles).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+                try:
+                    sheets = list(workbook.worksheets)
+                    for sheet in sheets:
+                        blocks.extend(reader.blocks(sheet))
+                        if len(blocks) > self._limits.max_blocks:
+                            raise ParseError(f"more than {self._limits.max_blocks} blocks", code="too_large")
+                finally:
+                    workbook.close()
+        except ParseError:
+            raise
+        except Exception as exc:  # openpyxl/zipfile/XML errors on malformed input come in many types
+            raise ParseError("not a readable XLSX file", code="corrupt") from exc
+        if not blocks:
+            raise ParseError("workbook has no cells with values", code="empty")
+        metadata = {
+            "sheets": str(len(sheets)),
+            "rows": str(reader.rows_read),
+            "truncated": "true" if reader.truncated else "false",
+        }
+        return ParsedDocument(
+            title=filename_stem(filename), blocks=blocks, mime_type=self.mime_type, metadata=metadata
+        )
