@@ -51,8 +51,8 @@ test: dev lint ## Lint, then every test (backend and frontend)
 	$(BIN)/pytest -p randomly
 
 .PHONY: bench
-bench: $(VENV)/.bench-installed ## Benchmarks: JSON and markdown tables in bench/results/
-	$(BIN)/python -m bench.run
+bench: $(VENV)/.bench-installed ## Benchmarks into bench/results/ (JSON + markdown); BENCH="ingest scifact" for some
+	$(BIN)/python -m bench.run $(BENCH)
 
 .PHONY: clean
 clean: ## Remove the virtualenv and local data

@@ -22,7 +22,7 @@ _ISOLATED = {"_env_file": None}
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(data_dir=data_dir, ingest_roots=[data_dir], **_ISOLATED, **overrides)
+    return Settings(**{"data_dir": data_dir, "ingest_roots": [data_dir], **_ISOLATED, **overrides})
 
 
 @pytest.fixture

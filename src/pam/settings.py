@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: LogFormat = "json"
+    web_dir: Path = Field(default=Path("web/dist"), description="the built web UI, served at / when present")
 
     # Ingestion
     ingest_roots: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [Path(".")])
@@ -67,6 +68,12 @@ class Settings(BaseSettings):
     auth_allow_open: bool = False
     jwt_secret: SecretStr | None = None
     access_token_minutes: int = Field(default=30, ge=1)
+    # Rate limits per user (0 = unlimited). Login counts per client address and per email, before hashing.
+    rate_limit_login: int = Field(default=10, ge=0)
+    rate_limit_login_window_s: float = Field(default=300.0, gt=0)
+    rate_limit_chat_per_minute: int = Field(default=30, ge=0)
+    rate_limit_search_per_minute: int = Field(default=120, ge=0)
+    rate_limit_ingest_per_minute: int = Field(default=30, ge=0)
 
     @field_validator("ingest_roots", mode="before")
     @classmethod

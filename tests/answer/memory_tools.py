@@ -72,7 +72,12 @@ class MemoryKnowledge:
                 if overlap:
                     scored.append((-overlap, len(scored), passage))
         scored.sort(key=lambda item: (item[0], item[1]))
-        return [replace(p, score=float(-neg)) for neg, _, p in scored[:k]]
+        # Like a cosine: the share of the question's content words the passage holds (0-1).
+        content = {w for w in wanted if len(w) > 3} or wanted
+        return [
+            replace(p, score=len(content & set(_WORD.findall(p.content.lower()))) / len(content))
+            for _, _, p in scored[:k]
+        ]
 
     async def get_document(self, document_id: str | None, title: str | None, max_chars: int) -> DocumentText:
         self.calls.append(("get_document", (document_id, title)))

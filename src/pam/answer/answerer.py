@@ -21,7 +21,14 @@ from pam.answer.events import AnswerEvent, Done, Error, Usage
 from pam.answer.llm import LLMCallError
 from pam.answer.source_book import SourceBook
 from pam.answer.sources import KnowledgeTools, ToolFilters
-from pam.answer.strategy import AnswerRequest, AnswerStrategy, HistoryTurn, RunState, StepLimitReached
+from pam.answer.strategy import (
+    AnswerRequest,
+    AnswerStrategy,
+    DirectAnswer,
+    HistoryTurn,
+    RunState,
+    StepLimitReached,
+)
 from pam.answer.text_terms import TermAnalyzer
 from pam.answer.tools import Tool
 from pam.errors import PamError
@@ -53,6 +60,7 @@ class Answerer:
         filters: ToolFilters | None = None,
         *,
         extra_tools: Sequence[Tool[Any]] = (),
+        direct: DirectAnswer | None = None,
     ) -> AsyncGenerator[AnswerEvent, None]:
         started = self._clock()
         log = structlog.get_logger(__name__).bind(provider=self._strategy.name)
@@ -62,7 +70,7 @@ class Answerer:
             return
         book = SourceBook()
         state = RunState(sources=book, citations=CitationStream(book, self._analyzer))
-        request = AnswerRequest(question, history, tools, filters or ToolFilters(), extra_tools)
+        request = AnswerRequest(question, history, tools, filters or ToolFilters(), extra_tools, direct)
         error: Error | None = None
         try:
             async with aclosing(self._strategy.run(request, state)) as events:

@@ -3,9 +3,13 @@ the top passages that best support it, each followed by its ``[n]``.
 
 Scoring (per sentence of the top passages): the question's content terms (stemmed, stop words out)
 are weighted by IDF across the retrieved passages, so a term every passage shares counts less than the
-one that singles out the answer. ``score = 0.75 * weighted coverage + 0.25 * plain coverage`` plus a
-small bonus for the passage's search rank. Sentences under ``min_score`` are not evidence; when none is
-left the answer says plainly that the knowledge base does not have it, with no citations.
+one that singles out the answer. ``terms = 0.75 * weighted coverage + 0.25 * plain coverage``. Users
+paraphrase, so words alone miss answers: the passage's semantic relevance (its ``score``, the cosine
+between question and passage embeddings) and its search rank count too:
+``score = terms_weight * terms + semantic_weight * cosine + rank bonus``.
+When the best passage is semantically unrelated (cosine under ``min_similarity``) and no sentence
+matches enough words (``min_score``), the answer says plainly that the knowledge base does not have it,
+with no citations.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ class ExtractiveConfig:
     min_sentences: int = 2
     max_sentences: int = 4
     min_score: float = 0.35
+    # Below this cosine a passage is not about the question (all-MiniLM-L6-v2: unrelated text < 0.2).
+    min_similarity: float = 0.3
+    terms_weight: float = 0.6
+    semantic_weight: float = 0.4
     # Further sentences must score at least this share of the best one.
     relative_floor: float = 0.5
     min_words: int = 4
@@ -64,6 +72,13 @@ class ExtractiveStrategy:
         yield Status("searching", "Searching the knowledge base")
         state.meter.steps = 1
         query = request.question[:MAX_QUESTION_CHARS]
+        if request.direct is not None and (found := await request.direct(query)) is not None:
+            text, passage = found
+            number = state.sources.add(passage)
+            yield Status("answering", f"Queried {passage.title}")
+            for event in state.citations.feed(f"{text} [{number}]"):
+                yield event
+            return
         passages = await request.knowledge.search(query, request.filters, self._config.search_k)
         yield Status("answering", f"Reading {len(passages)} passages")
         picked = self.pick(query, passages[: self._config.passages_read], state)
@@ -92,16 +107,20 @@ class ExtractiveStrategy:
                     continue
                 terms = self._analyzer.term_set(text)
                 matched = query & terms
-                if not matched:
+                semantic = passage.score if 0.0 <= passage.score <= 1.0 else 0.0
+                if not matched and semantic < config.min_similarity:
                     continue
                 weighted = sum(idf[t] for t in matched) / total
                 coverage = len(matched) / len(query)
-                score = 0.75 * weighted + 0.25 * coverage + 0.05 / (1 + rank)
-                candidates.append(_Candidate(rank, start, text, terms, score, 0))
-        relevant = sorted((c for c in candidates if c.score >= config.min_score), key=lambda c: -c.score)
+                lexical = 0.75 * weighted + 0.25 * coverage
+                score = config.terms_weight * lexical + config.semantic_weight * semantic + 0.1 / (1 + rank)
+                # Evidence: enough of the question's words, or a passage about the question.
+                if lexical >= config.min_score or semantic >= config.min_similarity:
+                    candidates.append(_Candidate(rank, start, text, terms, score, 0))
+        relevant = sorted(candidates, key=lambda c: -c.score)
         if not relevant:
             return []
-        floor = max(config.min_score, relevant[0].score * config.relative_floor)
+        floor = relevant[0].score * config.relative_floor
         chosen: list[_Candidate] = []
         for candidate in relevant:
             if len(chosen) >= config.max_sentences:

@@ -25,6 +25,8 @@ class Passage:
     section_path: str
     page: int | None
     content: str
+    # Relevance to the query: the cosine between query and passage embeddings (0-1) when the search
+    # computed one; the order of passages is the search's own ranking either way.
     score: float
     project_id: str
 

@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol
 from pam.answer.citations import CitationStream
 from pam.answer.events import AnswerEvent
 from pam.answer.source_book import SourceBook
-from pam.answer.sources import KnowledgeTools, ToolFilters
+from pam.answer.sources import KnowledgeTools, Passage, ToolFilters
 from pam.answer.tools import Tool
 
 
@@ -29,6 +29,14 @@ class AnswerRequest:
     filters: ToolFilters
     # Extra caller-bound tools (e.g. list_tables/query_data), offered to LLM strategies only.
     extra_tools: Sequence[Tool[Any]] = ()
+    # A structured answer the extractive strategy tries before reading passages (a table lookup).
+    direct: DirectAnswer | None = None
+
+
+class DirectAnswer(Protocol):
+    """Answers a question from structured data: the answer text and the passage to cite, or None."""
+
+    async def __call__(self, question: str) -> tuple[str, Passage] | None: ...
 
 
 @dataclass(slots=True)

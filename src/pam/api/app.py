@@ -14,9 +14,11 @@ from fastapi import APIRouter, FastAPI
 from pam import __version__
 from pam.api.errors import install_error_handlers
 from pam.api.middleware import RequestIdMiddleware
-from pam.api.routes import health
+from pam.api.routes import admin, auth, chat, data, documents, health, ingest, projects, search, stats
 from pam.api.schemas import ErrorResponse
+from pam.api.web import mount_web
 from pam.services.container import Services
+from pam.services.seed import seed_sample_documents
 from pam.settings import Settings
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -29,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await Services.start(settings)
         app.state.services = services
+        await seed_sample_documents(services)
         try:
             yield
         finally:
@@ -45,6 +48,16 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
     api.include_router(health.router)
+    api.include_router(ingest.router)
+    api.include_router(search.router)
+    api.include_router(chat.router)
+    api.include_router(documents.router)
+    api.include_router(stats.router)
+    api.include_router(auth.router)
+    api.include_router(admin.router)
+    api.include_router(projects.router)
+    api.include_router(data.router)
     app.include_router(api)
+    mount_web(app, settings.web_dir)
     app.add_middleware(RequestIdMiddleware)
     return app

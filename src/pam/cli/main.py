@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from pam.cli import config_cmd, db, serve
+from pam.cli import (
+    ask_cmd,
+    config_cmd,
+    db,
+    eval_cmd,
+    ingest_cmd,
+    projects_cmd,
+    search_cmd,
+    serve,
+    sql_cmd,
+    users_cmd,
+)
 
 app = typer.Typer(
     name="pam",
@@ -14,7 +25,14 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("config")(config_cmd.config)
+app.command("ingest")(ingest_cmd.ingest)
+app.command("search")(search_cmd.search)
+app.command("ask")(ask_cmd.ask)
+app.command("eval")(eval_cmd.eval_command)
+app.command("sql")(sql_cmd.sql)
 app.add_typer(db.app, name="db")
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(projects_cmd.app, name="projects")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,22 +1,42 @@
 """`Services`: everything a process needs, built once from explicit settings and closed once.
 
-The API builds it in the lifespan and keeps it on `app.state.services`; the CLI and workers
-build the same object from the same `Settings`. Nothing here is global, so two containers
-with different settings live side by side in one process.
+The API builds it in the lifespan and keeps it on `app.state.services`; the CLI builds the
+same object from the same `Settings`. Nothing here is global, so two containers with
+different settings live side by side in one process.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from pam.answer.llm import LLM
+from pam.data.catalog import DataCatalog
+from pam.ingest.chunker import StructureChunker
+from pam.ingest.embedder.base import Embedder
+from pam.ingest.embedder.minilm import MiniLMEmbedder
+from pam.ingest.parsers.limits import ParseLimits
+from pam.ingest.parsers.registry import ParserRegistry, default_parsers
+from pam.ingest.pipeline import PipelineDeps
+from pam.ingest.tasks import TaskRunner
+from pam.search.embedded_index import EmbeddedIndex
+from pam.search.service import SearchService
+from pam.services.answering import build_answerer, build_llm
+from pam.services.auth import AuthServices
+from pam.services.chat import ChatService
 from pam.services.health import ComponentStatus, probe
 from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 from pam.store.db import create_engine, create_session_factory
 from pam.store.migrate import ensure_schema
+
+log = structlog.get_logger("pam.services")
+FOLLOW_INTERVAL_S = 2.0
 
 
 @dataclass
@@ -24,10 +44,23 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    embedder: Embedder
+    parsers: ParserRegistry
+    index: EmbeddedIndex
+    search: SearchService
+    tasks: TaskRunner
+    llm: LLM | None
+    auth: AuthServices
+    data: DataCatalog
+    chat: ChatService
+    _index_dirty: asyncio.Event = field(default_factory=asyncio.Event)
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    async def start(cls, settings: Settings) -> Services:
+    async def start(cls, settings: Settings, *, run_tasks: bool = True) -> Services:
+        """Build everything. `run_tasks=False` (one-shot CLI commands) leaves interrupted tasks alone."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        llm = build_llm(settings)  # first: a misconfigured provider fails before anything is opened
         url = settings.resolved_database_url
         engine = create_engine(url)
         try:
@@ -35,19 +68,102 @@ class Services:
             # upgraded by `pam db upgrade` from one place, never by N replicas at start-up.
             await ensure_schema(engine, url, auto_upgrade=settings.is_sqlite)
             sessions = create_session_factory(engine)
+            auth = await AuthServices.start(settings, sessions)  # a weak secret fails before the model loads
             async with sessions.begin() as session:
                 await ensure_default_project(session)
+            embedder = await asyncio.to_thread(
+                MiniLMEmbedder, threads=settings.embed_threads, batch_size=settings.embed_batch_size
+            )
+            index = EmbeddedIndex(sessions, settings.data_dir / "index", embedder.dim)
+            await index.start()
         except BaseException:
             await engine.dispose()
             raise
-        return cls(settings=settings, engine=engine, sessions=sessions)
+        data = DataCatalog.in_data_dir(settings.data_dir)
+        parsers = default_parsers(
+            ParseLimits(max_bytes=settings.max_file_bytes, max_seconds=settings.parse_timeout_s)
+        )
+        search = SearchService(
+            index,
+            embedder,
+            sessions,
+            rrf_k=settings.rrf_k,
+            candidates=settings.search_candidates,
+            cache_size=settings.search_cache_size,
+        )
+        services = cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            embedder=embedder,
+            parsers=parsers,
+            index=index,
+            search=search,
+            llm=llm,
+            auth=auth,
+            data=data,
+            chat=ChatService(build_answerer(settings, llm), search, sessions, data),
+            tasks=None,  # type: ignore[arg-type]  # set just below: it needs the services' callback
+        )
+        deps = PipelineDeps(
+            sessions=sessions,
+            embedder=embedder,
+            parsers=parsers,
+            chunker=StructureChunker.for_embedder(embedder),
+            parse_timeout_s=settings.parse_timeout_s,
+            embed_batch_size=settings.embed_batch_size,
+            on_commit=services._index_dirty.set,
+            data=data,
+        )
+        services.tasks = TaskRunner(
+            deps,
+            concurrency=settings.ingest_concurrency,
+            ingest_roots=settings.ingest_roots,
+            uploads_dir=settings.data_dir / "uploads",
+            max_file_bytes=settings.max_file_bytes,
+        )
+        services._background.append(asyncio.create_task(services._follow_index(), name="index-follower"))
+        if run_tasks:
+            await services.tasks.resume_interrupted()
+        return services
+
+    async def _follow_index(self) -> None:
+        """Keep the index caught up: at once after our own commits, and every few seconds for other processes'."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._index_dirty.wait(), timeout=FOLLOW_INTERVAL_S)
+            self._index_dirty.clear()
+            try:
+                await self.index.sync()
+            except Exception:
+                log.exception("index_sync_failed")
+
+    async def sync_index(self) -> int:
+        return await self.index.sync()
 
     async def health(self) -> dict[str, ComponentStatus]:
         async def database() -> None:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
-        return {"database": await probe(database, required=True, failure="database unreachable")}
+        async def embedder() -> None:
+            await asyncio.to_thread(self.embedder.embed_query, "health")
+
+        return {
+            "database": await probe(database, required=True, failure="database unreachable"),
+            "index": await self.index.health(),
+            "embedder": await probe(embedder, required=True, failure="embedding model unavailable"),
+        }
 
     async def close(self) -> None:
+        await self.tasks.close()
+        for job in self._background:
+            job.cancel()
+        for job in self._background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+        await self.index.close()
+        if self.llm is not None:
+            await self.llm.aclose()
+        await self.auth.close()
         await self.engine.dispose()

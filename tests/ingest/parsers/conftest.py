@@ -62,6 +62,21 @@ def build_xlsx() -> bytes:
     return out.getvalue()
 
 
+def build_parquet() -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    import duckdb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "sample.parquet"
+        with duckdb.connect() as conn:
+            conn.execute(
+                f"COPY (SELECT 'mrr' AS metric, 100 AS value UNION ALL SELECT 'churn', 2) TO '{target}' (FORMAT parquet)"
+            )
+        return target.read_bytes()
+
+
 def valid_samples() -> dict[str, bytes]:
     """One small valid file per supported extension."""
     markdown = b"# Metrics\n\nMRR is monthly recurring revenue.\n"
@@ -86,6 +101,7 @@ def valid_samples() -> dict[str, bytes]:
         ".json": b'{"metric": {"name": "MRR", "owner": "finance"}}',
         ".jsonl": b'{"event": "signup"}\n{"event": "login"}\n',
         ".ndjson": b'{"event": "signup"}\n',
+        ".parquet": build_parquet(),
     }
 
 

@@ -12,6 +12,7 @@ from pam.ingest.parsers.html import HtmlParser
 from pam.ingest.parsers.json import JsonParser
 from pam.ingest.parsers.limits import ParseLimits
 from pam.ingest.parsers.markdown import MarkdownParser
+from pam.ingest.parsers.parquet import ParquetParser
 from pam.ingest.parsers.pdf import PdfParser
 from pam.ingest.parsers.text import TextParser
 from pam.ingest.parsers.titles import file_extension
@@ -59,5 +60,6 @@ def default_parsers(limits: ParseLimits | None = None) -> ParserRegistry:
             CsvParser(limits),
             XlsxParser(limits),
             JsonParser(limits),
+            ParquetParser(limits),
         ]
     )

@@ -1,0 +1,110 @@
+"""Request and response models of the ingestion routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from pam.store.models import IngestionTask, TaskItem
+
+
+class FolderIngestRequest(BaseModel):
+    path: str = Field(min_length=1, max_length=4096, description="a folder under one of PAM_INGEST_ROOTS")
+    project: str | None = Field(
+        default=None, max_length=200, description="project name; default project if omitted"
+    )
+    include: list[str] = Field(default_factory=list, max_length=50, description="glob patterns, e.g. **/*.md")
+    exclude: list[str] = Field(default_factory=list, max_length=50)
+
+
+class TaskItemOut(BaseModel):
+    id: uuid.UUID
+    path: str
+    stage: str
+    document_id: uuid.UUID | None
+    segments: int
+    error_code: str | None
+    error: str | None
+
+    @classmethod
+    def of(cls, item: TaskItem) -> TaskItemOut:
+        return cls(
+            id=item.id,
+            path=item.path,
+            stage=item.stage,
+            document_id=item.document_id,
+            segments=item.segments,
+            error_code=item.error_code,
+            error=item.error,
+        )
+
+
+class TaskOut(BaseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    kind: str
+    target: str = Field(description="the folder path as given, or the uploaded file names")
+    status: str
+    total: int
+    processed: int
+    succeeded: int
+    skipped: int
+    failed: int
+    deleted: int
+    segments_created: int
+    segments_embedded: int
+    rate_per_s: float | None = Field(description="documents processed per second so far")
+    eta_s: float | None = Field(description="estimated seconds left while running")
+    elapsed_s: float | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    error: str | None
+    created_by: str
+
+    @classmethod
+    def of(cls, task: IngestionTask, now: datetime) -> TaskOut:
+        end = task.finished_at or now
+        elapsed = (end - task.started_at).total_seconds() if task.started_at else None
+        rate = task.processed / elapsed if elapsed and elapsed > 0 and task.processed else None
+        eta = None
+        if task.status == "running" and rate:
+            eta = round(max(task.total - task.processed, 0) / rate, 1)
+        return cls(
+            id=task.id,
+            project_id=task.project_id,
+            kind=task.kind,
+            target=str(task.params.get("display", "")),
+            status=task.status,
+            total=task.total,
+            processed=task.processed,
+            succeeded=task.succeeded,
+            skipped=task.skipped,
+            failed=task.failed,
+            deleted=task.deleted,
+            segments_created=task.segments_created,
+            segments_embedded=task.segments_embedded,
+            rate_per_s=round(rate, 2) if rate else None,
+            eta_s=eta,
+            elapsed_s=round(elapsed, 2) if elapsed is not None else None,
+            created_at=task.created_at,
+            started_at=task.started_at,
+            finished_at=task.finished_at,
+            heartbeat_at=task.heartbeat_at,
+            error=task.error,
+            created_by=task.created_by,
+        )
+
+
+class TaskDetail(TaskOut):
+    items: list[TaskItemOut] = Field(description="per-document rows, by path (first `items_limit`)")
+    items_total: int
+    errors: list[TaskItemOut] = Field(description="every failed document (up to 1000)")
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    next_cursor: str | None

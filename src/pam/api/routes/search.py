@@ -1,0 +1,96 @@
+"""`POST /api/search`: hybrid, keyword or vector search over what the caller may read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from pam.api.deps import CallerDep, ServicesDep, SessionDep, rate_limited
+from pam.search.query_text import MAX_QUERY_CHARS
+from pam.services.search_scope import scoped_filters
+
+router = APIRouter(tags=["search"])
+
+
+class SearchFiltersIn(BaseModel):
+    projects: list[str] | None = Field(default=None, max_length=50, description="project names")
+    source_types: list[Literal["folder", "upload"]] | None = None
+    sources: list[str] | None = Field(
+        default=None, max_length=50, description="registered source ids or names"
+    )
+    path_prefix: str | None = Field(default=None, max_length=1000)
+    tags: list[str] | None = Field(default=None, max_length=50)
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(max_length=MAX_QUERY_CHARS)
+    mode: Literal["hybrid", "keyword", "vector"] = "hybrid"
+    k: int = Field(default=10, ge=1, le=100)
+    filters: SearchFiltersIn = Field(default_factory=SearchFiltersIn)
+
+
+class SearchHitOut(BaseModel):
+    segment_id: uuid.UUID
+    document_id: uuid.UUID
+    title: str
+    uri: str
+    source_type: str
+    section_path: str
+    segment_type: str
+    page: int | None
+    score: float
+    snippet: str = Field(description="HTML-escaped excerpt; matched words wrapped in <mark>")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str
+    results: list[SearchHitOut]
+    took_ms: float
+    cached: bool
+
+
+@router.post("/search", response_model=SearchResponse, dependencies=[rate_limited("search")])
+async def search(
+    body: SearchRequest, services: ServicesDep, session: SessionDep, caller: CallerDep
+) -> SearchResponse:
+    f = body.filters
+    filters = await scoped_filters(
+        session,
+        caller,
+        projects=f.projects,
+        source_types=f.source_types,
+        sources=f.sources,
+        path_prefix=f.path_prefix,
+        tags=f.tags,
+        updated_after=f.updated_after,
+        updated_before=f.updated_before,
+    )
+    result = await services.search.search(body.query, filters, mode=body.mode, k=body.k)
+    return SearchResponse(
+        query=result.query,
+        mode=result.mode,
+        results=[
+            SearchHitOut(
+                segment_id=h.segment_id,
+                document_id=h.document_id,
+                title=h.title,
+                uri=h.uri,
+                source_type=h.source_type,
+                section_path=h.section_path,
+                segment_type=h.segment_type,
+                page=h.page,
+                score=h.score,
+                snippet=h.snippet,
+            )
+            for h in result.hits
+        ],
+        took_ms=result.took_ms,
+        cached=result.cached,
+    )

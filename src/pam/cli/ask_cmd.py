@@ -1,0 +1,73 @@
+"""`pam ask QUESTION`: the answer streamed to the terminal, sources listed after it."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from pam.answer.events import CitationEvent, Done, Error, Status, Token, ToolCall
+from pam.cli.output import print_json, stderr, stdout
+from pam.cli.runtime import run_with_services
+from pam.services.access import LOCAL_ADMIN
+from pam.services.chat import ChatFilters, Started
+from pam.services.container import Services
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question.")],
+    project: Annotated[list[str] | None, typer.Option("--project", "-p", help="Only these projects.")] = None,
+    conversation: Annotated[str | None, typer.Option(help="Continue this conversation (its id).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object at the end.")] = False,
+) -> None:
+    """Ask a question; the answer cites its sources as [n]. Exit 1 if the answer failed."""
+    conv_id = uuid.UUID(conversation) if conversation else None
+
+    async def body(services: Services) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "answer": "",
+            "citations": [],
+            "provider": services.chat.answerer.provider,
+            "conversation_id": None,
+            "error": None,
+        }
+        async for event in services.chat.stream(
+            LOCAL_ADMIN, question, conv_id, ChatFilters(projects=project)
+        ):
+            if isinstance(event, Started):
+                result["conversation_id"] = str(event.conversation_id)
+            elif isinstance(event, Token):
+                result["answer"] += event.text
+                if not json_out:
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+            elif isinstance(event, CitationEvent):
+                result["citations"].append(asdict(event.citation))
+            elif isinstance(event, (Status, ToolCall)) and not json_out:
+                label = event.message if isinstance(event, Status) else f"tool {event.name}"
+                stderr().print(f"[dim]· {label}[/]")
+            elif isinstance(event, Done):
+                result["provider"] = event.provider
+            elif isinstance(event, Error):
+                result["error"] = {"code": event.code, "message": event.message}
+        return result
+
+    result = run_with_services(body)
+    if json_out:
+        print_json({k: result[k] for k in ("answer", "citations", "provider", "conversation_id", "error")})
+    else:
+        sys.stdout.write("\n")
+        if result["citations"]:
+            table = Table("#", "source", "section", title="Sources")
+            for c in result["citations"]:
+                where = c["uri"] + (f" (page {c['page']})" if c["page"] else "")
+                table.add_row(str(c["number"]), f"{c['title']}\n[dim]{where}[/]", c["section_path"])
+            stdout().print(table)
+        if result["error"]:
+            stderr().print(f"[bold red]The answer is incomplete:[/] {result['error']['message']}")
+    if result["error"]:
+        raise typer.Exit(1)

@@ -1,0 +1,151 @@
+"""`pam ingest PATH`: ingest a folder with a live progress bar, then a summary (or one JSON object)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from pam.cli.output import print_json, stderr, stdout
+from pam.cli.runtime import run_with_services
+from pam.services import ingestion
+from pam.services.access import LOCAL_ADMIN
+from pam.services.container import Services
+from pam.services.projects import resolve_project
+from pam.store.models import IngestionTask, TaskItem
+
+
+def ingest(
+    path: Annotated[str, typer.Argument(help="A folder under PAM_INGEST_ROOTS.")],
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Project name (default project if omitted).")
+    ] = None,
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Glob of files to include (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Glob of files to skip (repeatable).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object at the end.")] = False,
+) -> None:
+    """Ingest (sync) a folder: new and changed files are indexed, vanished ones removed. Exit 1 if any file failed."""
+    summary = run_with_services(
+        lambda services: _ingest(services, path, project, include or [], exclude or [], json_out)
+    )
+    if summary["failed"] or summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+async def _ingest(
+    services: Services, path: str, project: str | None, include: list[str], exclude: list[str], json_out: bool
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    async with services.sessions.begin() as s:
+        target = await resolve_project(s, LOCAL_ADMIN, project)
+        task = await ingestion.create_folder_task(
+            s, LOCAL_ADMIN, target, path, services.settings.ingest_roots, include=include, exclude=exclude
+        )
+    services.tasks.start(task.id)
+    if json_out:
+        await services.tasks.wait(task.id)
+    else:
+        await _show_progress(services, task.id)
+    await services.sync_index()
+    summary = await _summary(services, task.id, time.perf_counter() - started)
+    if json_out:
+        print_json(summary)
+    else:
+        _print_summary(summary)
+    return summary
+
+
+async def _show_progress(services: Services, task_id: uuid.UUID) -> None:
+    columns = (
+        TextColumn("[bold]ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    waiter = asyncio.create_task(services.tasks.wait(task_id))
+    with Progress(*columns, console=stderr(), transient=False) as bar:
+        line = bar.add_task("ingest", total=None, rate="")
+        while True:
+            async with services.sessions() as s:
+                task = await s.get(IngestionTask, task_id)
+            assert task is not None
+            elapsed = time.monotonic() - bar.tasks[0].start_time if bar.tasks[0].start_time else 0
+            rate = f"{task.processed / elapsed:.1f} files/s" if elapsed > 0 and task.processed else ""
+            bar.update(line, total=task.total or None, completed=task.processed, rate=rate)
+            if waiter.done():
+                break
+            await asyncio.sleep(0.3)
+    await waiter
+
+
+async def _summary(services: Services, task_id: uuid.UUID, elapsed: float) -> dict[str, Any]:
+    async with services.sessions() as s:
+        task = await s.get(IngestionTask, task_id)
+        assert task is not None
+        failed: list[TaskItem] = await ingestion.task_items(s, task_id, limit=10_000, only_failed=True)
+    return {
+        "task_id": str(task.id),
+        "status": task.status,
+        "total": task.total,
+        "succeeded": task.succeeded,
+        "skipped": task.skipped,
+        "failed": task.failed,
+        "deleted": task.deleted,
+        "segments_created": task.segments_created,
+        "segments_embedded": task.segments_embedded,
+        "elapsed_s": round(elapsed, 2),
+        "errors": [{"path": i.path, "code": i.error_code, "message": i.error} for i in failed],
+    }
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    table = Table(title=f"Ingestion {summary['status']} in {summary['elapsed_s']} s")
+    for name in (
+        "total",
+        "succeeded",
+        "skipped",
+        "failed",
+        "deleted",
+        "segments_created",
+        "segments_embedded",
+    ):
+        table.add_column(name.replace("_", " "), justify="right")
+    table.add_row(
+        *(
+            str(summary[n])
+            for n in (
+                "total",
+                "succeeded",
+                "skipped",
+                "failed",
+                "deleted",
+                "segments_created",
+                "segments_embedded",
+            )
+        )
+    )
+    stdout().print(table)
+    if summary["errors"]:
+        errors = Table("file", "reason", "message", title="Files that could not be ingested")
+        for err in summary["errors"]:
+            errors.add_row(err["path"], err["code"] or "", err["message"] or "")
+        stdout().print(errors)

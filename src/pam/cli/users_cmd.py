@@ -1,0 +1,219 @@
+"""`pam users add|list|set-role|remove-role|disable|enable|set-password`: user administration from the shell."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pam.cli.output import fail, print_json, stderr, stdout
+from pam.cli.store_runtime import run_with_store
+from pam.errors import InvalidInput, NotFound
+from pam.services.access import Role
+from pam.services.auth import memberships, users
+from pam.services.auth.memberships import parse_role
+from pam.services.auth.passwords import Passwords
+from pam.services.auth.users import UserInfo
+from pam.services.projects import project_by_name
+
+app = typer.Typer(help="Users, their roles per project, and their passwords.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+PasswordStdinOpt = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+]
+
+
+def _read_password(from_stdin: bool, *, required: bool) -> str | None:
+    """The password from stdin, or a hidden prompt on a terminal; never from an argument (shell history)."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("--password-stdin was given but stdin held no password")
+        return password
+    if sys.stdin.isatty():
+        entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return entered
+    if required:
+        fail("give the password on stdin with --password-stdin")
+    return None
+
+
+def _info_dict(u: UserInfo) -> dict[str, object]:
+    return {
+        "id": str(u.id),
+        "email": u.email,
+        "name": u.name,
+        "active": u.active,
+        "is_admin": u.is_admin,
+        "has_password": u.has_password,
+        "created_at": u.created_at.isoformat(),
+        "projects": [{"id": str(p.project_id), "name": p.project_name, "role": p.role} for p in u.projects],
+    }
+
+
+def _roles_text(u: UserInfo) -> str:
+    return ", ".join(f"{p.project_name}:{p.role}" for p in u.projects)
+
+
+def _role(value: str) -> Role:
+    try:
+        return parse_role(value)
+    except InvalidInput as exc:
+        fail(exc.message)
+
+
+async def _set_role(session: AsyncSession, user_id: uuid.UUID, project_name: str, role: Role) -> None:
+    project = await project_by_name(session, project_name)
+    if project is None:
+        raise NotFound(f"no project named {project_name!r}; create it with `pam projects add`")
+    await memberships.set_role(session, user_id, project.id, role)
+
+
+@app.command("add")
+def add(
+    email: Annotated[str, typer.Argument(help="The user's email; it is their login.")],
+    name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
+    password_stdin: PasswordStdinOpt = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Administrator of every project and of users.")
+    ] = False,
+    project: Annotated[str | None, typer.Option("--project", help="Give a role in this project.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", help="viewer, editor or admin (default viewer).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create a user, optionally with a role in one project."""
+    if role is not None and project is None:
+        raise typer.BadParameter("--role needs --project")
+    chosen = _role(role or "viewer") if project is not None else None
+    password = _read_password(password_stdin, required=False)
+
+    async def body(sessions: async_sessionmaker[AsyncSession]) -> UserInfo:
+        async with sessions.begin() as session:
+            user = await users.create_user(
+                session, Passwords(), email=email, name=name, password=password, is_admin=admin
+            )
+            if project is not None and chosen is not None:
+                await _set_role(session, user.id, project, chosen)
+            return await users.user_info(session, user)
+
+    info = run_with_store(body)
+    if json_out:
+        print_json(_info_dict(info))
+        return
+    extra = " (admin)" if info.is_admin else ""
+    roles = f" ({escape(_roles_text(info))})" if info.projects else ""
+    stdout().print(f"created user {escape(info.email)}{extra}{roles}", highlight=False)
+    if not info.has_password:
+        stderr().print("note: no password set; the user cannot log in until `pam users set-password`")
+
+
+@app.command("list")
+def list_(json_out: JsonOpt = False) -> None:
+    """List users with their roles."""
+
+    async def body(sessions: async_sessionmaker[AsyncSession]) -> list[UserInfo]:
+        found: list[UserInfo] = []
+        async with sessions() as session:
+            while True:
+                after = (found[-1].created_at, found[-1].id) if found else None
+                page, _ = await users.list_users(session, limit=500, after=after)
+                found.extend(page)
+                if len(page) < 500:
+                    return found
+
+    infos = run_with_store(body)
+    if json_out:
+        print_json([_info_dict(u) for u in infos])
+        return
+    table = Table("email", "name", "active", "admin", "projects", title=f"{len(infos)} users")
+    for u in infos:
+        table.add_row(
+            u.email, u.name, "yes" if u.active else "no", "yes" if u.is_admin else "", _roles_text(u)
+        )
+    stdout().print(table)
+
+
+@app.command("set-role")
+def set_role(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    project: Annotated[str, typer.Option("--project", help="Project name.")],
+    role: Annotated[str, typer.Option("--role", help="viewer, editor or admin.")],
+) -> None:
+    """Give a user a role in a project (replacing the role they had there)."""
+    chosen = _role(role)
+
+    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
+        async with sessions.begin() as session:
+            user = await users.require_user_by_email(session, email)
+            await _set_role(session, user.id, project, chosen)
+
+    run_with_store(body)
+    stdout().print(f"{escape(email)} is now {escape(role)} in {escape(project)}", highlight=False)
+
+
+@app.command("remove-role")
+def remove_role(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    project: Annotated[str, typer.Option("--project", help="Project name.")],
+) -> None:
+    """Take a user out of a project."""
+
+    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
+        async with sessions.begin() as session:
+            user = await users.require_user_by_email(session, email)
+            target = await project_by_name(session, project)
+            if target is None:
+                raise NotFound(f"no project named {project!r}")
+            await memberships.remove_role(session, user.id, target.id)
+
+    run_with_store(body)
+    stdout().print(f"{escape(email)} has no role in {escape(project)} any more", highlight=False)
+
+
+def _set_active(email: str, active: bool) -> None:
+    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
+        async with sessions.begin() as session:
+            user = await users.require_user_by_email(session, email)
+            await users.update_user(session, Passwords(), user, active=active)
+
+    run_with_store(body)
+
+
+@app.command("disable")
+def disable(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
+    """Disable a user: their tokens and API keys stop working at once."""
+    _set_active(email, False)
+    stdout().print(f"disabled {escape(email)}", highlight=False)
+
+
+@app.command("enable")
+def enable(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
+    """Enable a disabled user again."""
+    _set_active(email, True)
+    stdout().print(f"enabled {escape(email)}", highlight=False)
+
+
+@app.command("set-password")
+def set_password(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Set a user's password; their existing tokens stop working."""
+    password = _read_password(password_stdin, required=True)
+    assert password is not None
+
+    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
+        async with sessions.begin() as session:
+            user = await users.require_user_by_email(session, email)
+            await users.update_user(session, Passwords(), user, password=password)
+
+    run_with_store(body)
+    stdout().print(f"password set for {escape(email)}", highlight=False)

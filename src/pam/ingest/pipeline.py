@@ -1,0 +1,377 @@
+"""One ingestion run over a source: prepare → embed → write, as three overlapping stages.
+
+- prepare (threads, bounded): read and hash each file; an unchanged file (same sha256 as its
+  active document) is skipped without parsing; others are parsed and chunked, and embeddings
+  already in the database are looked up by chunk hash.
+- embed (one consumer): chunks of several documents are embedded together, so small files
+  still fill the model's batches.
+- write (one consumer, the only writer): each document commits in its own transaction with
+  its segments, outbox entry, sync log, task item and task counters.
+Files gone from a mirroring source are marked deleted at the end, after a complete listing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import structlog
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pam.data.catalog import DataCatalog
+from pam.data.loaders import is_data_file
+from pam.data.sync import sync_document_tables
+from pam.errors import ParseError
+from pam.ingest.chunker import Chunker
+from pam.ingest.embedder.base import Embedder
+from pam.ingest.parsers.registry import ParserRegistry
+from pam.ingest.prepare import PreparedDocument, parse_and_chunk, read_item
+from pam.ingest.progress import TaskProgress
+from pam.ingest.sources.base import SourceConnector, SourceItem
+from pam.ingest.writer import existing_vectors, mark_deleted, write_document
+from pam.store.models import Document, IngestionTask, Source, TaskItem
+from pam.store.types import utcnow
+
+log = structlog.get_logger("pam.ingest")
+FLUSH_EVERY_S = 0.5
+_DONE = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the writer must record for one item."""
+
+    item: SourceItem
+    prepared: PreparedDocument | None = None
+    skipped: bool = False
+    error_code: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class PipelineDeps:
+    sessions: async_sessionmaker[AsyncSession]
+    embedder: Embedder
+    parsers: ParserRegistry
+    chunker: Chunker
+    parse_timeout_s: float
+    embed_batch_size: int
+    on_commit: Callable[[], None]  # wakes the index catch-up
+    data: DataCatalog | None = None  # data files also become queryable tables
+
+
+class IngestRun:
+    def __init__(
+        self,
+        deps: PipelineDeps,
+        task_id: uuid.UUID,
+        source: Source,
+        connector: SourceConnector,
+        cancelled: asyncio.Event,
+        triggered_by: str,
+        *,
+        force: bool = False,
+    ) -> None:
+        self.deps = deps
+        self.task_id = task_id
+        self.source = source
+        self.connector = connector
+        self.cancelled = cancelled
+        self.triggered_by = triggered_by
+        self.force = force  # re-process even unchanged files (re-index)
+        self.progress = TaskProgress(task_id)
+        self._last_flush = 0.0
+
+    async def run(self) -> None:
+        items = await asyncio.to_thread(lambda: list(self.connector.list_items()))
+        known = await self._known_documents()
+        await self._register_items(items)
+        prepared_q: asyncio.Queue[Any] = asyncio.Queue(maxsize=64)
+        written_q: asyncio.Queue[Any] = asyncio.Queue(maxsize=64)
+        stages = [
+            asyncio.create_task(self._prepare_all(items, known, prepared_q)),
+            asyncio.create_task(self._embed_all(prepared_q, written_q)),
+            asyncio.create_task(self._write_all(written_q)),
+        ]
+        try:
+            await asyncio.gather(*stages)
+        finally:
+            for stage in stages:
+                stage.cancel()
+        if self.connector.mirrors and not self.cancelled.is_set():
+            await self._delete_vanished({i.source_id for i in items}, known)
+        await self._flush(force=True)
+
+    # -- setup -----------------------------------------------------------------------------------
+
+    async def _known_documents(self) -> dict[str, tuple[str, str]]:
+        async with self.deps.sessions() as s:
+            rows = await s.execute(
+                select(Document.source_id, Document.content_hash, Document.status).where(
+                    Document.registered_source_id == self.source.id
+                )
+            )
+            return {sid: (h, status) for sid, h, status in rows}
+
+    async def _register_items(self, items: list[SourceItem]) -> None:
+        rows = []
+        for item in items:
+            item_id = uuid.uuid4()
+            rows.append(
+                {
+                    "id": item_id,
+                    "task_id": self.task_id,
+                    "path": item.source_id,
+                    "stage": "queued",
+                    "segments": 0,
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                }
+            )
+            self.progress.items.setdefault(item.source_id, _state(item_id))
+        async with self.deps.sessions.begin() as s:
+            # A resumed task keeps the items it already has.
+            await s.execute(delete(TaskItem).where(TaskItem.task_id == self.task_id))
+            for start in range(0, len(rows), 500):
+                await s.execute(insert(TaskItem), rows[start : start + 500])
+            self.progress.counters["total"] = len(items)
+            await s.execute(
+                update(IngestionTask).where(IngestionTask.id == self.task_id).values(total=len(items))
+            )
+
+    # -- stage 1: prepare --------------------------------------------------------------------------
+
+    async def _prepare_all(
+        self, items: list[SourceItem], known: dict[str, tuple[str, str]], out: asyncio.Queue[Any]
+    ) -> None:
+        slots = asyncio.Semaphore(2)
+
+        async def one(item: SourceItem) -> None:
+            async with slots:
+                if self.cancelled.is_set():
+                    return
+                await out.put(await self._prepare(item, known.get(item.source_id)))
+
+        try:
+            await asyncio.gather(*(one(item) for item in items))
+        finally:
+            await out.put(_DONE)
+
+    async def _prepare(self, item: SourceItem, known: tuple[str, str] | None) -> Outcome:
+        self.progress.stage(item.source_id, "parsing")
+        try:
+            data, content_hash = await asyncio.to_thread(read_item, self.connector, item)
+            if not self.force and known is not None and known == (content_hash, "active"):
+                return Outcome(item, skipped=True)
+            prepared = await asyncio.wait_for(
+                asyncio.to_thread(
+                    parse_and_chunk, item, data, content_hash, self.deps.parsers, self.deps.chunker
+                ),
+                timeout=self.deps.parse_timeout_s,
+            )
+        except ParseError as exc:
+            return Outcome(item, error_code=exc.code, error=exc.message)
+        except TimeoutError:
+            return Outcome(item, error_code="timeout", error="parsing took longer than the time limit")
+        except Exception as exc:  # a parser bug must cost one file, not the task
+            log.exception("parse_failed", path=item.source_id, error_type=type(exc).__name__)
+            return Outcome(item, error_code="corrupt", error="the file could not be parsed")
+        hashes = [c.content_hash for c in prepared.chunks]
+        async with self.deps.sessions() as s:
+            prepared.vectors = await existing_vectors(s, hashes, self.deps.embedder.model_id, None)
+        return Outcome(item, prepared=prepared)
+
+    # -- stage 2: embed ----------------------------------------------------------------------------
+
+    async def _embed_all(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+        batch_chunks = self.deps.embed_batch_size * 4
+        finished = False
+        try:
+            while not finished:
+                pending: list[Outcome] = []
+                wanted = 0
+                # Take what is ready (at least one), up to a few model batches of new chunks.
+                got = await inbox.get()
+                while True:
+                    if got is _DONE:
+                        finished = True
+                        break
+                    pending.append(got)
+                    if got.prepared is not None:
+                        wanted += len(got.prepared.missing_vectors())
+                    if wanted >= batch_chunks or inbox.empty():
+                        break
+                    got = await inbox.get()
+                await self._embed(pending)
+                for outcome in pending:
+                    await out.put(outcome)
+        finally:
+            await out.put(_DONE)
+
+    async def _embed(self, outcomes: list[Outcome]) -> None:
+        work: list[tuple[PreparedDocument, str, str]] = []
+        for outcome in outcomes:
+            if outcome.prepared is None:
+                continue
+            self.progress.stage(outcome.item.source_id, "embedding")
+            work.extend(
+                (outcome.prepared, c.content_hash, c.content) for c in outcome.prepared.missing_vectors()
+            )
+        if not work:
+            return
+        vectors = await asyncio.to_thread(self.deps.embedder.embed, [text for _, _, text in work])
+        for (prepared, content_hash, _), vector in zip(work, vectors, strict=True):
+            prepared.vectors[content_hash] = np.asarray(vector, dtype="<f4").tobytes()
+            prepared.embedded += 1
+
+    # -- stage 3: write ----------------------------------------------------------------------------
+
+    async def _write_all(self, inbox: asyncio.Queue[Any]) -> None:
+        while (outcome := await inbox.get()) is not _DONE:
+            if self.cancelled.is_set():
+                continue
+            await self._write(outcome)
+            await self._flush()
+
+    async def _write(self, outcome: Outcome) -> None:
+        item = outcome.item
+        state = self.progress.items[item.source_id]
+        self.progress.stage(item.source_id, "indexing")
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        segments = 0
+        counted = dict(self.progress.counters)  # restored if the transaction rolls back
+        try:
+            async with self.deps.sessions.begin() as s:
+                if outcome.prepared is not None:
+                    result = await write_document(
+                        s,
+                        source=self.source,
+                        prepared=outcome.prepared,
+                        uri=self.connector.uri(item),
+                        model_id=self.deps.embedder.model_id,
+                        task_id=self.task_id,
+                        triggered_by=self.triggered_by,
+                    )
+                    segments = len(outcome.prepared.chunks)
+                    values |= {"stage": "done", "document_id": result.document_id, "segments": segments}
+                    self.progress.add(
+                        succeeded=1,
+                        segments_created=result.added,
+                        segments_embedded=outcome.prepared.embedded,
+                    )
+                elif outcome.skipped:
+                    values |= {"stage": "skipped"}
+                    self.progress.add(skipped=1)
+                else:
+                    values |= {"stage": "failed", "error_code": outcome.error_code, "error": outcome.error}
+                    self.progress.add(failed=1)
+                    await _mark_document_error(s, self.source.id, item.source_id, outcome.error or "")
+                self.progress.add(processed=1)
+                await s.execute(update(TaskItem).where(TaskItem.id == state.item_id).values(**values))
+                await s.execute(
+                    update(IngestionTask)
+                    .where(IngestionTask.id == self.task_id)
+                    .values(**self.progress.counters, heartbeat_at=utcnow(), updated_at=utcnow())
+                )
+        except Exception:
+            # The transaction rolled back: nothing of this document was written.
+            log.exception("write_failed", path=item.source_id)
+            self.progress.counters.update(counted)
+            self.progress.add(failed=1, processed=1)
+            async with self.deps.sessions.begin() as s:
+                await s.execute(
+                    update(TaskItem)
+                    .where(TaskItem.id == state.item_id)
+                    .values(
+                        stage="failed", error_code="write_failed", error="the document could not be stored"
+                    )
+                )
+        state.stage = str(values.get("stage", "failed"))
+        state.dirty = False
+        if outcome.prepared is not None:
+            self.deps.on_commit()
+            if self.deps.data is not None and state.stage == "done" and is_data_file(item.name):
+                # After the commit: the database stays authoritative; a table that fails to load is logged.
+                await sync_document_tables(
+                    self.deps.data,
+                    self.source.project_id,
+                    values["document_id"],
+                    item.name,
+                    outcome.prepared.data,
+                )
+
+    async def _delete_vanished(self, present: set[str], known: dict[str, tuple[str, str]]) -> None:
+        gone = [
+            sid
+            for sid, (_, status) in known.items()
+            if sid not in present and status != "deleted" and self.connector.covers(sid)
+        ]
+        dropped: list[tuple[uuid.UUID, uuid.UUID, str]] = []
+        for start in range(0, len(gone), 200):
+            async with self.deps.sessions.begin() as s:
+                docs = await s.scalars(
+                    select(Document).where(
+                        Document.registered_source_id == self.source.id,
+                        Document.source_id.in_(gone[start : start + 200]),
+                    )
+                )
+                now = utcnow()
+                for doc in docs:
+                    await mark_deleted(s, doc, task_id=self.task_id, triggered_by=self.triggered_by, when=now)
+                    self.progress.add(deleted=1)
+                    if is_data_file(doc.source_id):
+                        dropped.append((doc.project_id, doc.id, doc.source_id))
+                await s.execute(
+                    update(IngestionTask)
+                    .where(IngestionTask.id == self.task_id)
+                    .values(**self.progress.counters, heartbeat_at=now)
+                )
+        if gone:
+            self.deps.on_commit()
+        if self.deps.data is not None:
+            for project_id, document_id, name in dropped:
+                await sync_document_tables(self.deps.data, project_id, document_id, name, None)
+
+    async def _flush(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_flush < FLUSH_EVERY_S:
+            return
+        self._last_flush = now
+        dirty = self.progress.take_dirty()
+        async with self.deps.sessions.begin() as s:
+            for item_id, stage in dirty:
+                await s.execute(update(TaskItem).where(TaskItem.id == item_id).values(stage=stage))
+            task = await s.get(IngestionTask, self.task_id)
+            if task is not None:
+                task.heartbeat_at = utcnow()
+                for name, value in self.progress.counters.items():
+                    setattr(task, name, value)
+                if task.cancel_requested:
+                    self.cancelled.set()
+
+
+def _state(item_id: uuid.UUID) -> Any:
+    from pam.ingest.progress import ItemState
+
+    return ItemState(item_id)
+
+
+async def _mark_document_error(
+    session: AsyncSession, source_id: uuid.UUID, item_source_id: str, error: str
+) -> None:
+    """An existing document whose new version cannot be read keeps its last good segments, flagged."""
+    await session.execute(
+        update(Document)
+        .where(
+            Document.registered_source_id == source_id,
+            Document.source_id == item_source_id,
+            Document.status == "active",
+        )
+        .values(error=error, updated_at=utcnow())
+    )

@@ -1,0 +1,74 @@
+"""Turn one source item into chunks ready to embed: read, hash, parse, chunk.
+
+Runs in a worker thread (it is CPU and I/O bound). Every failure is a `ParseError` with a
+reason code, which the pipeline records as that file's error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from pam.data.loaders import is_data_file
+from pam.errors import ParseError
+from pam.ingest.chunker import Chunk, Chunker
+from pam.ingest.parsers.registry import ParserRegistry
+from pam.ingest.sources.base import SourceConnector, SourceItem
+
+
+@dataclass(slots=True)
+class PreparedDocument:
+    item: SourceItem
+    content_hash: str
+    size: int
+    title: str
+    mime_type: str
+    chunks: list[Chunk]
+    # content_hash -> float32 bytes, for every chunk: reused from the database or newly embedded.
+    vectors: dict[str, bytes] = field(default_factory=dict)
+    embedded: int = 0
+    # The file's bytes, kept only for data files (they also become queryable tables).
+    data: bytes | None = None
+
+    def missing_vectors(self) -> list[Chunk]:
+        seen: set[str] = set()
+        missing = []
+        for chunk in self.chunks:
+            if chunk.content_hash not in self.vectors and chunk.content_hash not in seen:
+                seen.add(chunk.content_hash)
+                missing.append(chunk)
+        return missing
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_item(connector: SourceConnector, item: SourceItem) -> tuple[bytes, str]:
+    if item.error_code:
+        raise ParseError(item.error or "the file cannot be ingested", code=item.error_code)
+    data = connector.read(item)
+    return data, sha256(data)
+
+
+def parse_and_chunk(
+    item: SourceItem, data: bytes, content_hash: str, parsers: ParserRegistry, chunker: Chunker
+) -> PreparedDocument:
+    parser = parsers.for_filename(item.name)
+    if parser is None:
+        raise ParseError("this file type is not supported", code="unsupported")
+    if not data:
+        raise ParseError("the file is empty", code="empty")
+    parsed = parser.parse(data, item.name)
+    chunks = chunker.chunk(parsed)
+    if not chunks:
+        raise ParseError("no text could be extracted from the file", code="empty")
+    return PreparedDocument(
+        data=data if is_data_file(item.name) else None,
+        item=item,
+        content_hash=content_hash,
+        size=len(data),
+        title=parsed.title or item.name,
+        mime_type=parsed.mime_type,
+        chunks=chunks,
+    )

@@ -1,0 +1,139 @@
+"""`EmbeddedIndex`: tantivy BM25 on disk plus an exact in-memory vector matrix, fed from the outbox.
+
+The database is authoritative. Ingestion commits segments and an outbox row together; this
+index applies outbox rows after the commit, never before, and records the last applied seq
+with its own commit. After a crash it replays from that seq: replay is idempotent because a
+document is re-read whole from the database (delete it, add its current segments).
+
+The vector matrix lives in memory: it is loaded from the database at start (at the outbox seq
+read in the same snapshot) and then follows the outbox like the keyword index.
+
+Only one process can hold tantivy's writer lock. A process that cannot get it (a CLI command
+beside a running server) leaves keyword updates to the holder and only reloads its reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pam.errors import Conflict
+from pam.search import feed
+from pam.search.filters import SearchFilters
+from pam.search.index import Hits
+from pam.search.keyword_tantivy import IndexWriterBusy, TantivyKeywordIndex
+from pam.search.vector_matrix import VectorMatrix
+from pam.services.health import ComponentStatus
+
+log = structlog.get_logger("pam.index")
+OUTBOX_PAGE = 500
+
+
+class EmbeddedIndex:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], index_dir: Path, dim: int) -> None:
+        self.sessions = sessions
+        self.dim = dim
+        self.keyword_index = self._open_keyword(index_dir / "keyword")
+        self.vectors = VectorMatrix(dim)
+        self._vector_seq = 0
+        self._lock = asyncio.Lock()
+        self._keyword_writable = True
+
+    @staticmethod
+    def _open_keyword(path: Path) -> TantivyKeywordIndex:
+        try:
+            return TantivyKeywordIndex(path)
+        except Conflict:
+            # Built by another version (analyzer, format): the database holds everything, so start
+            # empty and let `sync()` replay the outbox from the beginning.
+            log.warning("keyword_index_rebuilt", reason="built with other settings")
+            shutil.rmtree(path, ignore_errors=True)
+            return TantivyKeywordIndex(path)
+
+    @property
+    def generation(self) -> int:
+        return min(self.keyword_index.applied_seq(), self._vector_seq)
+
+    async def start(self) -> None:
+        async with self.sessions() as s, s.begin():
+            # One read transaction: the seq and the rows come from the same snapshot.
+            seq = await feed.max_seq(s)
+            batches = await feed.all_segments(s, self.dim)
+        for batch in batches:
+            self.vectors.upsert(
+                [x.segment_id for x in batch.segments], batch.vectors, [x.meta for x in batch.segments]
+            )
+        self._vector_seq = seq
+        log.info("vector_matrix_loaded", segments=len(self.vectors), seq=seq)
+        await self.sync()
+
+    async def sync(self) -> int:
+        async with self._lock:
+            while True:
+                after = min(self.keyword_index.applied_seq(), self._vector_seq)
+                async with self.sessions() as s:
+                    doc_ids, last = await feed.changed_documents(s, after, OUTBOX_PAGE)
+                    if not doc_ids:
+                        break
+                    batch = await feed.segments_of(s, doc_ids, self.dim)
+                ids = [str(d) for d in doc_ids]
+                if self.keyword_index.applied_seq() < last:
+                    await asyncio.to_thread(self._apply_keyword, ids, batch, last)
+                if self._vector_seq < last:
+                    self.vectors.delete_documents(ids)
+                    if batch.segments:
+                        self.vectors.upsert(
+                            [x.segment_id for x in batch.segments],
+                            batch.vectors,
+                            [x.meta for x in batch.segments],
+                        )
+                    self._vector_seq = last
+                if not self._keyword_writable:
+                    break
+            if not self._keyword_writable:
+                await asyncio.to_thread(self.keyword_index.reload_reader)
+            return self.generation
+
+    def _apply_keyword(self, doc_ids: list[str], batch: feed.SegmentBatch, last: int) -> None:
+        try:
+            self.keyword_index.delete_documents(doc_ids)
+            self.keyword_index.upsert(batch.segments)
+            self.keyword_index.commit(last)
+            self._keyword_writable = True
+        except IndexWriterBusy:
+            # Another process holds the writer lock: it applies the outbox; we only read.
+            self._keyword_writable = False
+        except Exception:
+            self.keyword_index.rollback()
+            raise
+
+    async def keyword(self, query: str, filters: SearchFilters, limit: int) -> Hits:
+        return await asyncio.to_thread(self.keyword_index.search, query, filters, limit)
+
+    async def vector(self, query_vector: npt.NDArray[np.float32], filters: SearchFilters, limit: int) -> Hits:
+        return self.vectors.search(query_vector, filters, limit)
+
+    def snippet(self, query: str, text: str, max_chars: int = 240) -> str:
+        return self.keyword_index.snippet(query, text, max_chars)
+
+    async def health(self) -> ComponentStatus:
+        started = time.perf_counter()
+        async with self.sessions() as s:
+            latest = await feed.max_seq(s)
+        lag = latest - self.generation
+        return ComponentStatus(
+            status="ok" if lag <= 0 else "degraded",
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            detail=f"{len(self.vectors)} segments; generation {self.generation}"
+            + (f", {lag} behind" if lag > 0 else ""),
+        )
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.keyword_index.close)

@@ -1,0 +1,120 @@
+"""Read what the index must hold from the database: the outbox, and documents' current segments."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pam.search.filters import IndexedSegment
+from pam.store.models import Document, IndexOutbox, Segment
+
+
+@dataclass(slots=True)
+class SegmentBatch:
+    segments: list[IndexedSegment]
+    vectors: npt.NDArray[np.float32]
+
+
+async def max_seq(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.max(IndexOutbox.seq))) or 0)
+
+
+async def changed_documents(session: AsyncSession, after: int, limit: int) -> tuple[list[uuid.UUID], int]:
+    """Distinct documents touched after `after` (in seq order) and the highest seq read."""
+    rows = (
+        await session.execute(
+            select(IndexOutbox.seq, IndexOutbox.document_id)
+            .where(IndexOutbox.seq > after)
+            .order_by(IndexOutbox.seq)
+            .limit(limit)
+        )
+    ).all()
+    if not rows:
+        return [], after
+    return list(dict.fromkeys(doc_id for _, doc_id in rows)), int(rows[-1][0])
+
+
+def _segment_query() -> Any:  # Select of a 12-column row, unpacked in _batch
+    return (
+        select(
+            Segment.id,
+            Segment.document_id,
+            Segment.project_id,
+            Segment.section_path,
+            Segment.content,
+            Segment.embedding,
+            Document.source_type,
+            Document.registered_source_id,
+            Document.uri,
+            Document.tags,
+            Document.updated_at,
+            Document.title,
+        )
+        .join(Document, Document.id == Segment.document_id)
+        .where(Document.status == "active")
+    )
+
+
+def _batch(rows: Sequence[Any], dim: int) -> SegmentBatch:
+    segments: list[IndexedSegment] = []
+    vectors = np.zeros((len(rows), dim), dtype=np.float32)
+    for i, row in enumerate(rows):
+        (
+            seg_id,
+            doc_id,
+            project_id,
+            section,
+            content,
+            embedding,
+            source_type,
+            source_ref,
+            uri,
+            tags,
+            updated_at,
+            title,
+        ) = row
+        segments.append(
+            IndexedSegment(
+                segment_id=str(seg_id),
+                document_id=str(doc_id),
+                project_id=str(project_id),
+                source_type=source_type,
+                source_id=str(source_ref),
+                path=uri,
+                tags=tuple(tags or ()),
+                updated_at=updated_at,
+                title=title,
+                section_path=section,
+                content=content,
+            )
+        )
+        if embedding is not None and len(embedding) == dim * 4:
+            vectors[i] = np.frombuffer(embedding, dtype="<f4")
+    return SegmentBatch(segments, vectors)
+
+
+async def segments_of(session: AsyncSession, document_ids: Sequence[uuid.UUID], dim: int) -> SegmentBatch:
+    query = _segment_query().where(Segment.document_id.in_(document_ids))
+    return _batch((await session.execute(query)).all(), dim)
+
+
+async def all_segments(session: AsyncSession, dim: int, page: int = 20_000) -> list[SegmentBatch]:
+    """Every active segment, in pages keyed by id (no OFFSET scans)."""
+    batches: list[SegmentBatch] = []
+    last: uuid.UUID | None = None
+    while True:
+        query = _segment_query().order_by(Segment.id).limit(page)
+        if last is not None:
+            query = query.where(Segment.id > last)
+        rows = (await session.execute(query)).all()
+        if not rows:
+            return batches
+        batches.append(_batch(rows, dim))
+        last = rows[-1][0]

@@ -1,0 +1,39 @@
+"""The `SearchIndex` protocol: candidate generation over what the database has committed.
+
+An index answers with segment ids and scores; the search service fuses, hydrates the ids
+from the database (so a segment the database does not have is never returned) and caches.
+`generation` is the outbox sequence the index reflects: results for one generation never change.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from pam.search.filters import SearchFilters
+from pam.services.health import ComponentStatus
+
+Hits = list[tuple[str, float]]
+
+
+class SearchIndex(Protocol):
+    @property
+    def generation(self) -> int: ...
+
+    async def sync(self) -> int:
+        """Apply everything the database committed since the last sync; return the new generation."""
+        ...
+
+    async def keyword(self, query: str, filters: SearchFilters, limit: int) -> Hits: ...
+
+    async def vector(
+        self, query_vector: npt.NDArray[np.float32], filters: SearchFilters, limit: int
+    ) -> Hits: ...
+
+    def snippet(self, query: str, text: str, max_chars: int = 240) -> str: ...
+
+    async def health(self) -> ComponentStatus: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,70 @@
+"""Projects as seen by access control: creating them, and the ones a caller may read with their role."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pam.errors import Conflict, InvalidInput, NotFound
+from pam.services.access import Caller
+from pam.services.auth.memberships import ProjectRole
+from pam.store.models import Project
+
+MAX_NAME_CHARS = 200
+MAX_DESCRIPTION_CHARS = 2000
+
+
+def clean_project_name(raw: str) -> str:
+    name = raw.strip()
+    if not name or len(name) > MAX_NAME_CHARS or any(ord(c) < 32 or c == "\x7f" for c in name):
+        raise InvalidInput(f"a project name has 1 to {MAX_NAME_CHARS} printable characters")
+    return name
+
+
+async def create_project(session: AsyncSession, name: str, description: str = "") -> Project:
+    name = clean_project_name(name)
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        raise InvalidInput(f"a description has at most {MAX_DESCRIPTION_CHARS} characters")
+    if await session.scalar(select(Project.id).where(Project.name == name)) is not None:
+        raise Conflict("a project with this name already exists")
+    project = Project(name=name, description=description.strip())
+    session.add(project)
+    try:
+        await session.flush()  # no SAVEPOINT: see users.create_user
+    except IntegrityError as exc:  # created concurrently
+        raise Conflict("a project with this name already exists") from exc
+    return project
+
+
+async def list_projects(session: AsyncSession) -> list[Project]:
+    return list(await session.scalars(select(Project).order_by(Project.name)))
+
+
+async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
+    project = await session.get(Project, project_id)
+    if project is None:
+        raise NotFound("project not found")
+    return project
+
+
+async def readable_projects(session: AsyncSession, caller: Caller) -> list[ProjectRole]:
+    """Every project the caller can read, with the role they hold there (admins: all, as admin)."""
+    if caller.is_admin:
+        projects = await list_projects(session)
+    elif caller.roles:
+        projects = list(
+            await session.scalars(
+                select(Project).where(Project.id.in_(list(caller.roles))).order_by(Project.name)
+            )
+        )
+    else:
+        projects = []
+    result = []
+    for project in projects:
+        role = caller.role_in(project.id)
+        if role is not None:
+            result.append(ProjectRole(project.id, project.name, project.description, role))
+    return result

@@ -1,0 +1,68 @@
+"""Rate limits per user (or client address) and action.
+
+`RateLimiter` is the seam: the in-process `SlidingWindowLimiter` serves one process; a Redis
+implementation (one sorted set per key, same contract) serves several replicas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from pam.settings import Settings
+
+Action = Literal["login", "chat", "search", "ingest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    events: int  # at most this many ...
+    window_s: float  # ... in any window of this many seconds
+
+
+def default_limits() -> dict[Action, Limit]:
+    """Generous for people, tight for scripts guessing passwords. A limit of 0 events means unlimited."""
+    return {
+        "login": Limit(events=10, window_s=300.0),
+        "chat": Limit(events=30, window_s=60.0),
+        "search": Limit(events=120, window_s=60.0),
+        "ingest": Limit(events=30, window_s=60.0),
+    }
+
+
+def limits_from(settings: Settings) -> dict[Action, Limit]:
+    """The limits the settings ask for, falling back to `default_limits` for any not configured.
+
+    Read with getattr so the optional `rate_limit_*` fields take effect as soon as Settings has them.
+    """
+    limits = default_limits()
+    per_minute: dict[Action, str] = {
+        "chat": "rate_limit_chat_per_minute",
+        "search": "rate_limit_search_per_minute",
+        "ingest": "rate_limit_ingest_per_minute",
+    }
+    for action, name in per_minute.items():
+        value = getattr(settings, name, None)
+        if isinstance(value, int):
+            limits[action] = Limit(events=value, window_s=60.0)
+    login = getattr(settings, "rate_limit_login", None)
+    window = getattr(settings, "rate_limit_login_window_s", None)
+    if isinstance(login, int) or isinstance(window, (int, float)):
+        limits["login"] = Limit(
+            events=login if isinstance(login, int) else limits["login"].events,
+            window_s=float(window) if isinstance(window, (int, float)) else limits["login"].window_s,
+        )
+    return limits
+
+
+class RateLimiter(Protocol):
+    async def hit(self, action: Action, key: str) -> None:
+        """Count one event for (action, key); raise `pam.errors.RateLimited(retry_after=...)` when over.
+
+        A refused event is not counted, so a client that waits `retry_after` seconds gets through.
+        """
+        ...
+
+    async def reset(self, action: Action, key: str) -> None:
+        """Forget the events of (action, key)."""
+        ...

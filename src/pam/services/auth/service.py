@@ -1,0 +1,103 @@
+"""`AuthServices`: the access machinery one process needs, built once from settings and sessions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pam.errors import InvalidInput, Unauthorized
+from pam.services.access import LOCAL_ADMIN, Caller
+from pam.services.auth.caller import caller_for_user, caller_from_header
+from pam.services.auth.memory_ratelimit import SlidingWindowLimiter
+from pam.services.auth.passwords import MAX_PASSWORD_CHARS, Passwords
+from pam.services.auth.ratelimit import Action, Limit, RateLimiter, default_limits, limits_from
+from pam.services.auth.secret import load_jwt_secret
+from pam.services.auth.tokens import AccessToken, TokenCodec
+from pam.services.auth.users import require_user_by_email, user_by_email
+from pam.settings import AuthMode, Settings
+
+log = structlog.get_logger("pam.auth")
+_LOGIN_FAILED = "invalid email or password"
+
+
+@dataclass
+class AuthServices:
+    mode: AuthMode
+    sessions: async_sessionmaker[AsyncSession]
+    tokens: TokenCodec
+    passwords: Passwords
+    limiter: RateLimiter
+    limits: Mapping[Action, Limit] = field(default_factory=default_limits)
+
+    @classmethod
+    async def start(
+        cls,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        passwords: Passwords | None = None,
+        limiter: RateLimiter | None = None,
+        limits: Mapping[Action, Limit] | None = None,
+    ) -> AuthServices:
+        """Load (or generate) the signing secret; refuse a weak one. Cheap: nothing is hashed here."""
+        secret = await asyncio.to_thread(load_jwt_secret, settings)
+        chosen = dict(limits) if limits is not None else limits_from(settings)
+        return cls(
+            mode=settings.auth,
+            sessions=sessions,
+            tokens=TokenCodec(secret, minutes=settings.access_token_minutes),
+            passwords=passwords or Passwords(),
+            limiter=limiter or SlidingWindowLimiter(chosen),
+            limits=chosen,
+        )
+
+    async def caller(self, session: AsyncSession, authorization: str | None) -> Caller:
+        if self.mode == "none":
+            return LOCAL_ADMIN
+        return await caller_from_header(session, self.tokens, authorization)
+
+    async def login(self, session: AsyncSession, email: str, password: str, *, client: str) -> AccessToken:
+        """A token for valid credentials. Limited per client address and per email before any hashing."""
+        if self.mode == "none":
+            raise InvalidInput(
+                "login is not needed: this server runs with PAM_AUTH=none", code="auth_disabled"
+            )
+        normalized = email.strip().lower()
+        await self.limiter.hit("login", f"ip:{client}")
+        await self.limiter.hit("login", f"email:{normalized}")
+        if len(password) > MAX_PASSWORD_CHARS:
+            raise Unauthorized(_LOGIN_FAILED)
+        user = await user_by_email(session, normalized) if normalized else None
+        known = user is not None and user.active
+        ok = await self.passwords.verify_async(user.password_hash if user and known else None, password)
+        if user is None or not known or not ok:
+            log.info("login_failed", email=normalized, client=client)
+            raise Unauthorized(_LOGIN_FAILED)
+        assert user.password_hash is not None
+        if self.passwords.needs_rehash(user.password_hash):
+            user.password_hash = await self.passwords.hash_async(password)
+            await session.flush()
+        log.info("login", user_id=str(user.id))
+        return self.tokens.issue(user.id, self.tokens.version_of(user.password_hash))
+
+    async def limit(self, action: Action, caller: Caller, *, client: str) -> None:
+        """Count one `action` for the caller (by user, else by address). Not applied with PAM_AUTH=none,
+        where the single local user is the only one who can reach the server."""
+        if self.mode == "none":
+            return
+        key = f"user:{caller.user_id}" if caller.user_id is not None else f"ip:{client}"
+        await self.limiter.hit(action, key)
+
+    async def caller_for_email(self, session: AsyncSession, email: str) -> Caller:
+        """The `Caller` of an active user, for processes that act as a named user (CLI, MCP over stdio)."""
+        user = await require_user_by_email(session, email)
+        if not user.active:
+            raise Unauthorized("this user is disabled")
+        return await caller_for_user(session, user, via="local")
+
+    async def close(self) -> None:
+        """Nothing to release in process; a Redis limiter would close its connection here."""

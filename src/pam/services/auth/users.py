@@ -1,0 +1,149 @@
+"""Users: create, look up, update (name, active, admin flag, password) and list."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pam.errors import Conflict, InvalidInput, NotFound
+from pam.services.auth.memberships import ProjectRole, project_roles
+from pam.services.auth.passwords import Passwords, validate_new_password
+from pam.store.models import User
+
+MAX_EMAIL_CHARS = 320
+MAX_NAME_CHARS = 200
+# Deliberately loose: one @, no spaces or control characters. Delivery is not our business.
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: uuid.UUID
+    email: str
+    name: str
+    active: bool
+    is_admin: bool
+    has_password: bool
+    created_at: datetime
+    projects: list[ProjectRole]
+
+
+def normalize_email(raw: str) -> str:
+    email = raw.strip().lower()
+    if len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email):
+        raise InvalidInput("not a valid email address")
+    return email
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if len(name) > MAX_NAME_CHARS or any(ord(c) < 32 for c in name):
+        raise InvalidInput(f"a name has at most {MAX_NAME_CHARS} printable characters")
+    return name
+
+
+async def create_user(
+    session: AsyncSession,
+    passwords: Passwords,
+    *,
+    email: str,
+    name: str = "",
+    password: str | None = None,
+    is_admin: bool = False,
+) -> User:
+    """A new active user. Without a password the user cannot log in until one is set."""
+    email = normalize_email(email)
+    name = _clean_name(name)
+    if password is not None:
+        validate_new_password(password)
+    if await user_by_email(session, email) is not None:
+        raise Conflict("a user with this email already exists")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=await passwords.hash_async(password) if password is not None else None,
+        is_admin=is_admin,
+        active=True,
+    )
+    session.add(user)
+    try:
+        # No SAVEPOINT here: with pysqlite a SAVEPOINT opened before any write runs outside a
+        # transaction and its RELEASE commits, which would keep the user even if the caller rolls back.
+        await session.flush()
+    except IntegrityError as exc:  # created by someone else between the check and the insert
+        raise Conflict("a user with this email already exists") from exc
+    return user
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+async def require_user_by_email(session: AsyncSession, email: str) -> User:
+    user = await user_by_email(session, email)
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+async def update_user(
+    session: AsyncSession,
+    passwords: Passwords,
+    user: User,
+    *,
+    name: str | None = None,
+    active: bool | None = None,
+    is_admin: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Change what is given. A new password changes the token version, so old tokens stop working."""
+    if name is not None:
+        user.name = _clean_name(name)
+    if active is not None:
+        user.active = active
+    if is_admin is not None:
+        user.is_admin = is_admin
+    if password is not None:
+        validate_new_password(password)
+        user.password_hash = await passwords.hash_async(password)
+    await session.flush()
+    return user
+
+
+async def user_info(session: AsyncSession, user: User) -> UserInfo:
+    return UserInfo(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        active=user.active,
+        is_admin=user.is_admin,
+        has_password=user.password_hash is not None,
+        created_at=user.created_at,
+        projects=await project_roles(session, user.id),
+    )
+
+
+async def list_users(
+    session: AsyncSession, *, limit: int, after: tuple[datetime, uuid.UUID] | None = None
+) -> tuple[list[UserInfo], int]:
+    """One page of users, oldest first (keyset on created_at, id), and the total count."""
+    query = select(User).order_by(User.created_at, User.id).limit(limit)
+    if after is not None:
+        moment, last_id = after
+        query = query.where(or_(User.created_at > moment, and_(User.created_at == moment, User.id > last_id)))
+    users = list(await session.scalars(query))
+    total = int(await session.scalar(select(func.count()).select_from(User)) or 0)
+    return [await user_info(session, u) for u in users], total

@@ -1,0 +1,158 @@
+"""`ScopedKnowledge`: the knowledge base as one caller may see it (implements answer.KnowledgeTools).
+
+Bound to a caller at construction: every call re-applies the caller's readable projects, and the
+filters the user chose for the conversation. What the model asks for can only narrow that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pam.answer.sources import ChangeEntry, DocumentText, Passage, ToolFilters
+from pam.errors import NotFound
+from pam.search.service import SearchService
+from pam.services.access import Caller
+from pam.services.search_scope import scoped_filters
+from pam.store.models import Document, Project, Segment, SyncLog
+
+
+class ScopedKnowledge:
+    def __init__(
+        self,
+        search: SearchService,
+        sessions: async_sessionmaker[AsyncSession],
+        caller: Caller,
+        *,
+        projects: list[str] | None = None,
+        source_types: list[str] | None = None,
+    ) -> None:
+        self._search = search
+        self._sessions = sessions
+        self._caller = caller
+        self._projects = projects or None
+        self._source_types = source_types or None
+
+    async def _readable(self, session: AsyncSession) -> set[uuid.UUID]:
+        rows = await session.execute(select(Project.id, Project.name))
+        return {
+            pid
+            for pid, name in rows
+            if self._caller.can(pid, "viewer") and (self._projects is None or name in self._projects)
+        }
+
+    async def search(self, query: str, filters: ToolFilters, k: int) -> list[Passage]:
+        projects = self._projects
+        if filters.project is not None:
+            projects = [p for p in (projects or [filters.project]) if p == filters.project]
+            if not projects:
+                return []
+        source_types = self._source_types
+        if filters.source_type is not None:
+            source_types = [t for t in (source_types or [filters.source_type]) if t == filters.source_type]
+            if not source_types:
+                return []
+        async with self._sessions() as s:
+            scoped = await scoped_filters(
+                s,
+                self._caller,
+                projects=projects,
+                source_types=source_types,
+                sources=[filters.source_id] if filters.source_id else None,
+                path_prefix=filters.path_prefix,
+                tags=list(filters.tags) or None,
+                updated_after=filters.updated_after,
+                updated_before=filters.updated_before,
+            )
+        result = await self._search.search(query, scoped, mode="hybrid", k=k)
+        return [
+            Passage(
+                segment_id=str(h.segment_id),
+                document_id=str(h.document_id),
+                title=h.title,
+                uri=h.uri,
+                section_path=h.section_path,
+                page=h.page,
+                content=h.content,
+                # The cosine (absolute) rather than the fused score (which only orders): answerers gate on it.
+                score=h.similarity if h.similarity is not None else h.score,
+                project_id=str(h.project_id),
+            )
+            for h in result.hits
+        ]
+
+    async def _document(self, session: AsyncSession, document_id: str | None, title: str | None) -> Document:
+        readable = await self._readable(session)
+        query = select(Document).where(Document.status == "active", Document.project_id.in_(readable))
+        if document_id:
+            try:
+                query = query.where(Document.id == uuid.UUID(document_id))
+            except ValueError as exc:
+                raise NotFound("document not found") from exc
+        elif title:
+            query = query.where(Document.title == title)
+        else:
+            raise NotFound("document not found")
+        doc = await session.scalar(query.limit(1))
+        if doc is None:
+            raise NotFound("document not found")
+        return doc
+
+    async def get_document(self, document_id: str | None, title: str | None, max_chars: int) -> DocumentText:
+        async with self._sessions() as s:
+            doc = await self._document(s, document_id, title)
+            segments = await s.scalars(
+                select(Segment).where(Segment.document_id == doc.id).order_by(Segment.position)
+            )
+            passages: list[Passage] = []
+            used, truncated = 0, False
+            for seg in segments:
+                if used + len(seg.content) > max_chars and passages:
+                    truncated = True
+                    break
+                used += len(seg.content)
+                passages.append(
+                    Passage(
+                        segment_id=str(seg.id),
+                        document_id=str(doc.id),
+                        title=doc.title,
+                        uri=doc.uri,
+                        section_path=seg.section_path,
+                        page=seg.page,
+                        content=seg.content,
+                        score=0.0,
+                        project_id=str(doc.project_id),
+                    )
+                )
+        return DocumentText(str(doc.id), doc.title, doc.uri, str(doc.project_id), tuple(passages), truncated)
+
+    async def change_history(
+        self, document: str | None, since: datetime | None, limit: int
+    ) -> list[ChangeEntry]:
+        async with self._sessions() as s:
+            readable = await self._readable(s)
+            query = select(SyncLog).where(SyncLog.project_id.in_(readable))
+            if document:
+                try:
+                    query = query.where(SyncLog.document_id == uuid.UUID(document))
+                except ValueError:
+                    query = query.where(SyncLog.document_title == document)
+            if since is not None:
+                query = query.where(SyncLog.created_at >= since)
+            rows = await s.scalars(query.order_by(SyncLog.created_at.desc()).limit(max(1, min(limit, 200))))
+            return [
+                ChangeEntry(
+                    document_id=str(r.document_id),
+                    title=r.document_title,
+                    action=r.action,  # type: ignore[arg-type]
+                    at=r.created_at,
+                    segments_added=r.segments_added,
+                    segments_removed=r.segments_removed,
+                    segments_kept=r.segments_kept,
+                    triggered_by=r.triggered_by,
+                )
+                for r in rows
+            ]

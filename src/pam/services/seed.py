@@ -1,0 +1,34 @@
+"""First start: ingest the sample knowledge base (PAM_SEED_DIR) into the default project, once."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import func, select
+
+from pam.errors import PamError
+from pam.services import ingestion
+from pam.services.access import LOCAL_ADMIN
+from pam.services.container import Services
+from pam.services.projects import ensure_default_project
+from pam.store.models import IngestionTask
+
+log = structlog.get_logger("pam.seed")
+
+
+async def seed_sample_documents(services: Services) -> None:
+    seed_dir = services.settings.seed_dir
+    if seed_dir is None:
+        return
+    async with services.sessions.begin() as s:
+        if await s.scalar(select(func.count()).select_from(IngestionTask)):
+            return  # not the first start
+        project = await ensure_default_project(s)
+        try:
+            task = await ingestion.create_folder_task(
+                s, LOCAL_ADMIN, project, str(seed_dir), services.settings.ingest_roots
+            )
+        except PamError as exc:
+            log.warning("seed_skipped", reason=exc.message)
+            return
+    log.info("seed_started", task_id=str(task.id))
+    services.tasks.start(task.id)
