@@ -30,6 +30,20 @@ $(VENV)/.bench-installed: pyproject.toml $(VENV)/.dev-installed
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	touch $@
 
+# The web UI: npm ci when the lock file changes, a build when its sources change.
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts -type f 2>/dev/null)
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+.PHONY: web
+web: ## Build the web UI into web/dist (needs Node >= 20.19 and npm)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web/dist/index.html; \
+	else echo "npm not found: the API runs without the web UI (install Node.js to get it)"; fi
+
 .PHONY: install
 install: $(VENV)/.run-installed ## Create .venv with everything `run` needs
 
@@ -37,18 +51,21 @@ install: $(VENV)/.run-installed ## Create .venv with everything `run` needs
 dev: $(VENV)/.dev-installed ## Create .venv with the test and lint tools
 
 .PHONY: run
-run: install ## Start PAM Context on the embedded default (sample documents ingested on first start)
+run: install web ## Start PAM Context on the embedded default (sample documents ingested on first start)
 	$(BIN)/pam serve
 
 .PHONY: lint
-lint: dev ## ruff (lint + format check) and mypy --strict on src/
+lint: dev web/node_modules/.installed ## ruff, mypy --strict on src/, eslint and tsc on web/
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	cd web && npm run lint && npm run typecheck
 
 .PHONY: test
-test: dev lint ## Lint, then every test (backend and frontend)
+test: dev lint ## Lint, then every test: pytest (random order), Vitest, and the browser tests in Chromium
 	$(BIN)/pytest -p randomly
+	cd web && npm test
+	cd web && npm run e2e
 
 .PHONY: bench
 bench: $(VENV)/.bench-installed ## Benchmarks into bench/results/ (JSON + markdown); BENCH="ingest scifact" for some
@@ -56,7 +73,7 @@ bench: $(VENV)/.bench-installed ## Benchmarks into bench/results/ (JSON + markdo
 
 .PHONY: clean
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
 
 .PHONY: help
 help: ## Show this help

@@ -18,7 +18,7 @@ from pam.answer.events import CitationEvent, Done, Error, Token
 from pam.evaluation.metrics import percentile
 from pam.logs import configure_logging
 from pam.services import ingestion
-from pam.services.access import LOCAL_ADMIN
+from pam.access import LOCAL_ADMIN
 from pam.services.chat import ChatFilters
 from pam.services.container import Services
 from pam.services.projects import ensure_default_project

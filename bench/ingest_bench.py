@@ -21,7 +21,7 @@ from bench.common import SCIFACT, markdown_table, write
 from pam.evaluation import beir
 from pam.logs import configure_logging
 from pam.services import ingestion
-from pam.services.access import LOCAL_ADMIN
+from pam.access import LOCAL_ADMIN
 from pam.services.container import Services
 from pam.services.projects import ensure_default_project
 from pam.settings import Settings

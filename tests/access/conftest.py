@@ -17,9 +17,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from pam.access import Role
 from pam.api.app import create_app
-from pam.api.routes import admin, auth, projects
-from pam.services.access import Role
 from pam.services.auth import AuthServices, memberships, project_admin, users
 from pam.services.auth.passwords import Passwords
 from pam.services.container import Services
@@ -34,28 +33,16 @@ def fast_passwords() -> Passwords:
 
 
 def build_app(settings: Settings) -> FastAPI:
-    """`create_app` plus, until app.py and Services carry them, the auth routers and `services.auth`."""
+    """`create_app` with cheap password hashing and a fresh rate limiter for each test."""
     app = create_app(settings)
-    paths = {getattr(r, "path", "") for r in app.routes}
-    before = list(app.router.routes)
-    for router, probe in (
-        (auth.router, "/api/auth/login"),
-        (admin.router, "/api/admin/users"),
-        (projects.router, "/api/projects"),
-    ):
-        if probe not in paths:
-            app.include_router(router, prefix="/api")
-    # Ahead of the web UI's catch-all mount, as if app.py had included them.
-    added = [r for r in app.router.routes if r not in before]
-    app.router.routes[:] = added + before
     original = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
         async with original(a) as state:
             services: Services = a.state.services
-            # Always our own: cheap hashing, and a fresh limiter per test.
-            services.auth = await AuthServices.start(settings, services.sessions, passwords=fast_passwords())  # type: ignore[attr-defined]
+            await services.auth.close()
+            services.auth = await AuthServices.start(settings, services.sessions, passwords=fast_passwords())
             yield state
 
     app.router.lifespan_context = lifespan

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pam.access import Caller
 from pam.api.deps import CallerDep, rate_limited
 from pam.errors import RateLimited
-from pam.services.access import Caller
 from pam.services.auth.memory_ratelimit import SlidingWindowLimiter
 from pam.services.auth.ratelimit import Limit, RateLimiter, default_limits, limits_from
 from pam.settings import Settings
@@ -122,7 +122,7 @@ async def test_per_user_limits_apply_when_auth_is_required(harness: Harness) -> 
 
 
 async def test_no_limits_for_the_local_admin_with_auth_none(open_harness: Harness) -> None:
-    from pam.services.access import LOCAL_ADMIN
+    from pam.access import LOCAL_ADMIN
 
     for _ in range(open_harness.auth.limits["chat"].events + 5):
         await open_harness.auth.limit("chat", LOCAL_ADMIN, client="127.0.0.1")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.api.harness import Harness, start_harness, write
 from tests.conftest import make_settings
 
-from pam.services.access import LOCAL_ADMIN
+from pam.access import LOCAL_ADMIN
 from pam.services.knowledge import ScopedKnowledge
 from pam.store.models import SyncLog
 

@@ -9,8 +9,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import LOCAL_ADMIN, Caller
 from pam.errors import Forbidden, Unauthorized, Unavailable
-from pam.services.access import LOCAL_ADMIN, Caller
 from pam.services.auth import AuthServices
 from pam.services.auth.ratelimit import Action
 from pam.services.container import Services

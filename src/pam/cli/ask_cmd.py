@@ -10,10 +10,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from pam.access import LOCAL_ADMIN
 from pam.answer.events import CitationEvent, Done, Error, Status, Token, ToolCall
 from pam.cli.output import print_json, stderr, stdout
 from pam.cli.runtime import run_with_services
-from pam.services.access import LOCAL_ADMIN
 from pam.services.chat import ChatFilters, Started
 from pam.services.container import Services
 

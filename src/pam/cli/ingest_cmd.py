@@ -18,10 +18,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pam.access import LOCAL_ADMIN
 from pam.cli.output import print_json, stderr, stdout
 from pam.cli.runtime import run_with_services
 from pam.services import ingestion
-from pam.services.access import LOCAL_ADMIN
 from pam.services.container import Services
 from pam.services.projects import resolve_project
 from pam.store.models import IngestionTask, TaskItem

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
+from pam.access import LOCAL_ADMIN
 from pam.cli.output import print_json, stdout
 from pam.cli.runtime import run_with_services
 from pam.search.service import SearchResult
-from pam.services.access import LOCAL_ADMIN
 from pam.services.container import Services
 from pam.services.search_scope import scoped_filters
 

@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pam.access import LOCAL_ADMIN
 from pam.cli.output import fail, print_json, stderr, stdout
 from pam.data.catalog import DataCatalog
 from pam.data.models import QueryResult
 from pam.data.render import format_value
 from pam.data.scope import readable_projects
 from pam.errors import PamError
-from pam.services.access import LOCAL_ADMIN
 from pam.settings import Settings
 from pam.store.db import create_engine, create_session_factory
 

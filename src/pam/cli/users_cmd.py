@@ -11,10 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pam.access import Role
 from pam.cli.output import fail, print_json, stderr, stdout
 from pam.cli.store_runtime import run_with_store
 from pam.errors import InvalidInput, NotFound
-from pam.services.access import Role
 from pam.services.auth import memberships, users
 from pam.services.auth.memberships import parse_role
 from pam.services.auth.passwords import Passwords

@@ -18,11 +18,11 @@ import duckdb
 
 from pam.data.loaders import LoadedTable, load_file
 from pam.data.models import ColumnInfo, LoadLimits, QueryLimits, QueryResult, TableInfo, VisibleTable
-from pam.data.names import quote_ident, unique
 from pam.data.query import attached_tables, open_readonly, run_select
 from pam.data.registry import REGISTRY, REGISTRY_DDL, columns_json
 from pam.data.rwlock import ReadWriteLock
 from pam.errors import ParseError, Unavailable
+from pam.ingest.parsers.identifiers import quote_ident, unique
 
 
 class DataCatalog:

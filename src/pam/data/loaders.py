@@ -21,11 +21,11 @@ import duckdb
 import pyarrow as pa
 
 from pam.data.models import LoadLimits, TableData
-from pam.data.names import quote_ident, sanitize
-from pam.data.regions import workbook_regions
 from pam.errors import ParseError
 from pam.ingest.parsers.cell_values import cell_text
 from pam.ingest.parsers.encoding import decode_text
+from pam.ingest.parsers.identifiers import quote_ident, sanitize
+from pam.ingest.parsers.sheet_regions import workbook_regions
 from pam.ingest.parsers.titles import file_extension, filename_stem
 
 CSV_EXTENSIONS = (".csv", ".tsv")

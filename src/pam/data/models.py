@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+# Spreadsheet region detection (in the parsers) builds these; the catalog loads them.
+from pam.ingest.parsers.sheet_tables import LoadLimits as LoadLimits
+from pam.ingest.parsers.sheet_tables import TableData as TableData
 
 # One result cell as it crosses the API: JSON scalars only (dates, decimals and nested values become text).
 Cell = str | int | float | bool | None
@@ -61,24 +65,3 @@ class QueryLimits:
     memory_limit: str = "256MB"
     max_sql_chars: int = 20_000
     max_cell_chars: int = 1_000
-
-
-@dataclass(frozen=True, slots=True)
-class LoadLimits:
-    max_bytes: int = 100 * 1024 * 1024
-    max_tables_per_document: int = 50
-    max_columns: int = 512
-    # Spreadsheet cells scanned per sheet (rows x used columns); bigger sheets are cut.
-    max_sheet_cells: int = 5_000_000
-    samples_per_column: int = 5
-    max_sample_chars: int = 80
-
-
-@dataclass(frozen=True, slots=True)
-class TableData:
-    """A table built in Python (spreadsheet regions): column names and typed row values."""
-
-    label: str
-    origin: str
-    columns: tuple[str, ...]
-    rows: list[tuple[object, ...]] = field(default_factory=list)

@@ -23,10 +23,10 @@ from pathlib import Path
 import duckdb
 
 from pam.data.models import Cell, QueryLimits, QueryResult, VisibleTable
-from pam.data.names import quote_ident
 from pam.data.registry import read_registry, visible_names
 from pam.data.sql_guard import check_select
 from pam.errors import InvalidInput
+from pam.ingest.parsers.identifiers import quote_ident
 
 _LOCKDOWN = (
     "SET enable_external_access = false",

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.services.access import Caller
+from pam.access import Caller
 from pam.store.models import Project
 
 

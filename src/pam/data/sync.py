@@ -42,3 +42,22 @@ async def sync_document_tables(
     except Exception:
         log.exception("data.tables_failed")
     return []
+
+
+class CatalogSink:
+    """Implements `pam.ingest.table_sink.TableSink` over a `DataCatalog`."""
+
+    def __init__(self, catalog: DataCatalog) -> None:
+        self.catalog = catalog
+
+    def wants(self, name: str) -> bool:
+        return is_data_file(name)
+
+    async def document_written(
+        self, project_id: uuid.UUID, document_id: uuid.UUID, name: str, data: bytes
+    ) -> None:
+        await sync_document_tables(self.catalog, project_id, document_id, name, data)
+
+    async def document_deleted(self, project_id: uuid.UUID, document_id: uuid.UUID, name: str) -> None:
+        if is_data_file(name):
+            await sync_document_tables(self.catalog, project_id, document_id, name, None)

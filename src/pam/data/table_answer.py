@@ -27,9 +27,9 @@ from pam.answer.sources import Passage
 from pam.answer.strategy import RunState
 from pam.data.catalog import DataCatalog
 from pam.data.models import QueryResult, VisibleTable
-from pam.data.names import quote_ident
 from pam.data.render import format_value
 from pam.errors import PamError
+from pam.ingest.parsers.identifiers import quote_ident
 
 MAX_LISTED = 20
 _WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")

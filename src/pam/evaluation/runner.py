@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pam.access import LOCAL_ADMIN
 from pam.evaluation import beir, metrics
 from pam.search.service import SearchMode
 from pam.services import ingestion
-from pam.services.access import LOCAL_ADMIN
 from pam.services.container import Services
 from pam.services.projects import ensure_default_project
 from pam.services.search_scope import scoped_filters

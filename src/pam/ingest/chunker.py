@@ -162,12 +162,18 @@ class StructureChunker:
 
     @classmethod
     def for_embedder(
-        cls, embedder: Embedder, *, target_tokens: int = 200, overlap_tokens: int = 30
+        cls,
+        embedder: Embedder,
+        *,
+        target_tokens: int = 200,
+        overlap_tokens: int = 30,
+        reserve_tokens: int = 0,
     ) -> StructureChunker:
+        """Chunks sized for `embedder`, leaving `reserve_tokens` of its input for a header in front."""
         batch = embedder.count_tokens_batch if isinstance(embedder, BatchTokenCounter) else None
         return cls(
             embedder.count_tokens,
-            embedder.max_tokens,
+            embedder.max_tokens - reserve_tokens,
             target_tokens=target_tokens,
             overlap_tokens=overlap_tokens,
             count_tokens_batch=batch,

@@ -24,16 +24,15 @@ import structlog
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.data.catalog import DataCatalog
-from pam.data.loaders import is_data_file
-from pam.data.sync import sync_document_tables
 from pam.errors import ParseError
 from pam.ingest.chunker import Chunker
 from pam.ingest.embedder.base import Embedder
+from pam.ingest.embedding_text import embedding_text, recipe_model_id
 from pam.ingest.parsers.registry import ParserRegistry
 from pam.ingest.prepare import PreparedDocument, parse_and_chunk, read_item
 from pam.ingest.progress import TaskProgress
 from pam.ingest.sources.base import SourceConnector, SourceItem
+from pam.ingest.table_sink import TableSink
 from pam.ingest.writer import existing_vectors, mark_deleted, write_document
 from pam.store.models import Document, IngestionTask, Source, TaskItem
 from pam.store.types import utcnow
@@ -63,7 +62,12 @@ class PipelineDeps:
     parse_timeout_s: float
     embed_batch_size: int
     on_commit: Callable[[], None]  # wakes the index catch-up
-    data: DataCatalog | None = None  # data files also become queryable tables
+    tables: TableSink | None = None  # data files also become queryable tables
+
+    @property
+    def model_id(self) -> str:
+        """Stored beside each embedding: the model and how its input was built."""
+        return recipe_model_id(self.embedder.model_id)
 
 
 class IngestRun:
@@ -171,7 +175,13 @@ class IngestRun:
                 return Outcome(item, skipped=True)
             prepared = await asyncio.wait_for(
                 asyncio.to_thread(
-                    parse_and_chunk, item, data, content_hash, self.deps.parsers, self.deps.chunker
+                    parse_and_chunk,
+                    item,
+                    data,
+                    content_hash,
+                    self.deps.parsers,
+                    self.deps.chunker,
+                    keep_bytes=self.deps.tables is not None and self.deps.tables.wants(item.name),
                 ),
                 timeout=self.deps.parse_timeout_s,
             )
@@ -184,7 +194,7 @@ class IngestRun:
             return Outcome(item, error_code="corrupt", error="the file could not be parsed")
         hashes = [c.content_hash for c in prepared.chunks]
         async with self.deps.sessions() as s:
-            prepared.vectors = await existing_vectors(s, hashes, self.deps.embedder.model_id, None)
+            prepared.vectors = await existing_vectors(s, hashes, self.deps.model_id, None)
         return Outcome(item, prepared=prepared)
 
     # -- stage 2: embed ----------------------------------------------------------------------------
@@ -221,7 +231,12 @@ class IngestRun:
                 continue
             self.progress.stage(outcome.item.source_id, "embedding")
             work.extend(
-                (outcome.prepared, c.content_hash, c.content) for c in outcome.prepared.missing_vectors()
+                (
+                    outcome.prepared,
+                    c.content_hash,
+                    embedding_text(c.section_path, c.content, self.deps.embedder.count_tokens),
+                )
+                for c in outcome.prepared.missing_vectors()
             )
         if not work:
             return
@@ -254,7 +269,7 @@ class IngestRun:
                         source=self.source,
                         prepared=outcome.prepared,
                         uri=self.connector.uri(item),
-                        model_id=self.deps.embedder.model_id,
+                        model_id=self.deps.model_id,
                         task_id=self.task_id,
                         triggered_by=self.triggered_by,
                     )
@@ -296,14 +311,10 @@ class IngestRun:
         state.dirty = False
         if outcome.prepared is not None:
             self.deps.on_commit()
-            if self.deps.data is not None and state.stage == "done" and is_data_file(item.name):
+            if self.deps.tables is not None and state.stage == "done" and outcome.prepared.data is not None:
                 # After the commit: the database stays authoritative; a table that fails to load is logged.
-                await sync_document_tables(
-                    self.deps.data,
-                    self.source.project_id,
-                    values["document_id"],
-                    item.name,
-                    outcome.prepared.data,
+                await self.deps.tables.document_written(
+                    self.source.project_id, values["document_id"], item.name, outcome.prepared.data
                 )
 
     async def _delete_vanished(self, present: set[str], known: dict[str, tuple[str, str]]) -> None:
@@ -325,8 +336,7 @@ class IngestRun:
                 for doc in docs:
                     await mark_deleted(s, doc, task_id=self.task_id, triggered_by=self.triggered_by, when=now)
                     self.progress.add(deleted=1)
-                    if is_data_file(doc.source_id):
-                        dropped.append((doc.project_id, doc.id, doc.source_id))
+                    dropped.append((doc.project_id, doc.id, doc.source_id))
                 await s.execute(
                     update(IngestionTask)
                     .where(IngestionTask.id == self.task_id)
@@ -334,9 +344,9 @@ class IngestRun:
                 )
         if gone:
             self.deps.on_commit()
-        if self.deps.data is not None:
+        if self.deps.tables is not None:
             for project_id, document_id, name in dropped:
-                await sync_document_tables(self.deps.data, project_id, document_id, name, None)
+                await self.deps.tables.document_deleted(project_id, document_id, name)
 
     async def _flush(self, *, force: bool = False) -> None:
         now = time.monotonic()

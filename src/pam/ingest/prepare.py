@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from pam.data.loaders import is_data_file
 from pam.errors import ParseError
 from pam.ingest.chunker import Chunk, Chunker
 from pam.ingest.parsers.registry import ParserRegistry
@@ -52,7 +51,13 @@ def read_item(connector: SourceConnector, item: SourceItem) -> tuple[bytes, str]
 
 
 def parse_and_chunk(
-    item: SourceItem, data: bytes, content_hash: str, parsers: ParserRegistry, chunker: Chunker
+    item: SourceItem,
+    data: bytes,
+    content_hash: str,
+    parsers: ParserRegistry,
+    chunker: Chunker,
+    *,
+    keep_bytes: bool = False,
 ) -> PreparedDocument:
     parser = parsers.for_filename(item.name)
     if parser is None:
@@ -64,7 +69,7 @@ def parse_and_chunk(
     if not chunks:
         raise ParseError("no text could be extracted from the file", code="empty")
     return PreparedDocument(
-        data=data if is_data_file(item.name) else None,
+        data=data if keep_bytes else None,
         item=item,
         content_hash=content_hash,
         size=len(data),

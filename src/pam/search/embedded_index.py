@@ -25,12 +25,12 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.errors import Conflict
+from pam.health import ComponentStatus
 from pam.search import feed
 from pam.search.filters import SearchFilters
 from pam.search.index import Hits
 from pam.search.keyword_tantivy import IndexWriterBusy, TantivyKeywordIndex
 from pam.search.vector_matrix import VectorMatrix
-from pam.services.health import ComponentStatus
 
 log = structlog.get_logger("pam.index")
 OUTBOX_PAGE = 500

@@ -12,8 +12,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from pam.health import ComponentStatus
 from pam.search.filters import SearchFilters
-from pam.services.health import ComponentStatus
 
 Hits = list[tuple[str, float]]
 

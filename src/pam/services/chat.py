@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pam.access import Caller
 from pam.answer.answerer import Answerer
 from pam.answer.events import AnswerEvent, CitationEvent, Done, Error, Token
 from pam.answer.sources import Passage
@@ -27,7 +28,6 @@ from pam.data.table_answer import TableAnswerer
 from pam.data.tools import data_tools
 from pam.errors import NotFound
 from pam.search.service import SearchService
-from pam.services.access import Caller
 from pam.services.knowledge import ScopedKnowledge
 from pam.store.models import Conversation, Message
 from pam.store.types import utcnow

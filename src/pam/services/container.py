@@ -17,9 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pam.answer.llm import LLM
 from pam.data.catalog import DataCatalog
+from pam.data.sync import CatalogSink
+from pam.health import ComponentStatus, probe
 from pam.ingest.chunker import StructureChunker
 from pam.ingest.embedder.base import Embedder
 from pam.ingest.embedder.minilm import MiniLMEmbedder
+from pam.ingest.embedding_text import HEADER_TOKENS
 from pam.ingest.parsers.limits import ParseLimits
 from pam.ingest.parsers.registry import ParserRegistry, default_parsers
 from pam.ingest.pipeline import PipelineDeps
@@ -29,7 +32,6 @@ from pam.search.service import SearchService
 from pam.services.answering import build_answerer, build_llm
 from pam.services.auth import AuthServices
 from pam.services.chat import ChatService
-from pam.services.health import ComponentStatus, probe
 from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 from pam.store.db import create_engine, create_session_factory
@@ -109,11 +111,11 @@ class Services:
             sessions=sessions,
             embedder=embedder,
             parsers=parsers,
-            chunker=StructureChunker.for_embedder(embedder),
+            chunker=StructureChunker.for_embedder(embedder, reserve_tokens=HEADER_TOKENS),
             parse_timeout_s=settings.parse_timeout_s,
             embed_batch_size=settings.embed_batch_size,
             on_commit=services._index_dirty.set,
-            data=data,
+            tables=CatalogSink(data),
         )
         services.tasks = TaskRunner(
             deps,

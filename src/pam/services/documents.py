@@ -11,9 +11,9 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Caller
 from pam.errors import InvalidInput, NotFound
 from pam.ingest.writer import mark_deleted
-from pam.services.access import Caller
 from pam.store.models import Document, IngestionTask, Project, Segment, Source
 from pam.store.types import utcnow
 

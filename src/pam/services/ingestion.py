@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Caller
 from pam.errors import InvalidInput, NotFound, PayloadTooLarge
 from pam.ingest.roots import resolve_under_roots
 from pam.ingest.sources.upload import safe_filename
-from pam.services.access import Caller
 from pam.store.models import IngestionTask, Project, Source, TaskItem
 
 

@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pam.access import Caller
 from pam.answer.sources import ChangeEntry, DocumentText, Passage, ToolFilters
 from pam.errors import NotFound
 from pam.search.service import SearchService
-from pam.services.access import Caller
 from pam.services.search_scope import scoped_filters
 from pam.store.models import Document, Project, Segment, SyncLog
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Caller
 from pam.errors import NotFound
-from pam.services.access import Caller
 from pam.store.models import Project
 
 DEFAULT_PROJECT = "default"

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Caller
 from pam.search.filters import SearchFilters
-from pam.services.access import Caller
 from pam.store.models import Project, Source
 
 

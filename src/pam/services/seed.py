@@ -5,9 +5,9 @@ from __future__ import annotations
 import structlog
 from sqlalchemy import func, select
 
+from pam.access import LOCAL_ADMIN
 from pam.errors import PamError
 from pam.services import ingestion
-from pam.services.access import LOCAL_ADMIN
 from pam.services.container import Services
 from pam.services.projects import ensure_default_project
 from pam.store.models import IngestionTask

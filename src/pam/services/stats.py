@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Caller
 from pam.errors import Forbidden
-from pam.services.access import Caller
 from pam.store.models import Document, IngestionTask, Project, User
 
 

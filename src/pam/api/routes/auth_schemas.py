@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
-from pam.services.access import Role
+from pam.access import Role
 from pam.services.auth.memberships import Member, ProjectRole
 from pam.services.auth.passwords import MAX_PASSWORD_CHARS
 from pam.services.auth.users import MAX_EMAIL_CHARS, MAX_NAME_CHARS, UserInfo

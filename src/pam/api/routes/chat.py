@@ -14,12 +14,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, or_, select
 
+from pam.access import Caller
 from pam.answer.events import CitationEvent, Done, Error, Status, Token, ToolCall
 from pam.api.deps import CallerDep, ServicesDep, SessionDep, rate_limited
 from pam.api.pagination import decode_cursor, encode_cursor
 from pam.api.sse import format_event, sse_response
 from pam.errors import PamError
-from pam.services.access import Caller
 from pam.services.chat import ChatFilters, ChatService, Started, owned_conversation
 from pam.store.models import Conversation, Message
 

@@ -11,8 +11,7 @@ from pydantic import BaseModel
 
 from pam.api.deps import CallerDep, ServicesDep, SessionDep
 from pam.api.routes.ingest_schemas import TaskOut
-from pam.data.loaders import is_data_file
-from pam.data.sync import sync_document_tables
+from pam.data.sync import CatalogSink
 from pam.services import documents
 from pam.services.projects import project_by_name
 from pam.store.models import Document, Segment
@@ -154,8 +153,7 @@ async def delete_document(
     doc = await documents.delete_document(session, caller, document_id)
     await session.commit()
     await services.sync_index()
-    if is_data_file(doc.source_id):
-        await sync_document_tables(services.data, doc.project_id, doc.id, doc.source_id, None)
+    await CatalogSink(services.data).document_deleted(doc.project_id, doc.id, doc.source_id)
     return Response(status_code=204)
 
 

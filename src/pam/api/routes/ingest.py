@@ -11,13 +11,13 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from sqlalchemy import and_, or_, select
 
+from pam.access import Caller
 from pam.api.deps import CallerDep, ServicesDep, SessionDep, rate_limited
 from pam.api.pagination import decode_cursor, encode_cursor
 from pam.api.routes.ingest_schemas import FolderIngestRequest, TaskDetail, TaskItemOut, TaskOut, TaskPage
 from pam.api.sse import format_event, sse_response
 from pam.errors import PayloadTooLarge
 from pam.services import ingestion
-from pam.services.access import Caller
 from pam.services.container import Services
 from pam.services.projects import resolve_project
 from pam.store.models import IngestionTask

@@ -17,6 +17,8 @@ from pam.errors import ParseError
 from pam.ingest.parsers.base import Block, ParsedDocument
 from pam.ingest.parsers.cell_values import cell_text
 from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
+from pam.ingest.parsers.sheet_regions import SheetLayout, workbook_regions
+from pam.ingest.parsers.sheet_tables import LoadLimits
 from pam.ingest.parsers.table_text import render_row, row_groups, trim_trailing_blanks
 from pam.ingest.parsers.titles import clean_title, filename_stem
 from pam.ingest.parsers.zip_guard import check_office_container
@@ -63,6 +65,43 @@ class _SheetReader:
         return [Block("heading", name, level=1), *(tables or [Block("table", render_row(header))])]
 
 
+# Up to this size a workbook is read whole, so its sheets can be split into tables and notes
+# (merged cells are only known to a fully loaded sheet); bigger ones are streamed row by row.
+REGIONS_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _region_blocks(layouts: dict[str, SheetLayout], limits: ParseLimits) -> tuple[list[Block], int, bool]:
+    """Each sheet's tables (with their headers) and its notes as separate, searchable blocks.
+
+    Returns the blocks, the table rows rendered and whether rows were left out (`max_table_rows`).
+    """
+    blocks: list[Block] = []
+    budget = limits.max_table_rows
+    truncated = False
+    for sheet, layout in layouts.items():
+        if not layout.tables and not layout.notes:
+            continue
+        blocks.append(Block("heading", clean_title(sheet) or "Sheet", level=1))
+        for table in layout.tables:
+            if len(layout.tables) > 1:
+                blocks.append(Block("heading", table.label, level=2))
+            rows = table.rows[: max(budget, 0)]
+            truncated = truncated or len(rows) < len(table.rows)
+            budget -= len(rows)
+            cells = (trim_trailing_blanks([cell_text(v) for v in row]) for row in rows)
+            groups = row_groups(
+                list(table.headers or table.columns),
+                cells,
+                max_rows=limits.rows_per_group,
+                max_chars=limits.group_chars,
+            )
+            blocks.extend(Block("table", g) for g in groups)
+        for note in layout.notes:
+            blocks.append(Block("heading", "Notes", level=2))
+            blocks.append(Block("text", note.text))
+    return blocks, limits.max_table_rows - max(budget, 0), truncated
+
+
 class XlsxParser:
     extensions: tuple[str, ...] = (".xlsx", ".xlsm")
     mime_type: str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,6 +115,18 @@ class XlsxParser:
         check_office_container(data, self._limits, kind="XLSX")
         reader = _SheetReader(self._limits, deadline)
         blocks: list[Block] = []
+        if len(data) <= REGIONS_MAX_BYTES:
+            layouts = workbook_regions(data, LoadLimits(max_bytes=self._limits.max_bytes))
+            blocks, rows, truncated = _region_blocks(layouts, self._limits)
+            if blocks:
+                metadata = {
+                    "sheets": str(len(layouts)),
+                    "rows": str(rows),
+                    "truncated": str(truncated).lower(),
+                }
+                return ParsedDocument(
+                    title=filename_stem(filename), blocks=blocks, mime_type=self.mime_type, metadata=metadata
+                )
         try:
             # openpyxl warns about harmless oddities (unknown extensions, missing default styles).
             with warnings.catch_warnings():

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Caller, Credential
 from pam.errors import InvalidInput, Unauthorized
-from pam.services.access import Caller, Credential
 from pam.services.auth.api_keys import looks_like_api_key, user_for_key
 from pam.services.auth.memberships import roles_of
 from pam.services.auth.tokens import TokenCodec

@@ -9,8 +9,8 @@ from typing import get_args
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Role
 from pam.errors import InvalidInput, NotFound
-from pam.services.access import Role
 from pam.store.models import Membership, Project, User
 
 ROLES: tuple[Role, ...] = get_args(Role)

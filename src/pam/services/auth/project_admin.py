@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import Caller
 from pam.errors import Conflict, InvalidInput, NotFound
-from pam.services.access import Caller
 from pam.services.auth.memberships import ProjectRole
 from pam.store.models import Project
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pam.access import LOCAL_ADMIN, Caller
 from pam.errors import InvalidInput, Unauthorized
-from pam.services.access import LOCAL_ADMIN, Caller
 from pam.services.auth.caller import caller_for_user, caller_from_header
 from pam.services.auth.memory_ratelimit import SlidingWindowLimiter
 from pam.services.auth.passwords import MAX_PASSWORD_CHARS, Passwords

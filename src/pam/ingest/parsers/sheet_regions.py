@@ -22,11 +22,11 @@ from typing import Any
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from pam.data.models import LoadLimits, TableData
-from pam.data.names import column_names, sanitize
 from pam.errors import ParseError
 from pam.ingest.parsers.cell_values import cell_text
+from pam.ingest.parsers.identifiers import column_names, sanitize
 from pam.ingest.parsers.limits import ParseLimits
+from pam.ingest.parsers.sheet_tables import LoadLimits, TableData
 from pam.ingest.parsers.zip_guard import check_office_container
 
 MAX_LABEL_WORDS = 4
@@ -85,7 +85,9 @@ def sheet_regions(ws: Any, limits: LoadLimits | None = None) -> SheetLayout:
     if len(layout.tables) == 1:
         # A sheet holding one table is simply that table.
         only = layout.tables[0]
-        layout.tables[0] = TableData(sanitize(sheet, fallback="sheet"), only.origin, only.columns, only.rows)
+        layout.tables[0] = TableData(
+            sanitize(sheet, fallback="sheet"), only.origin, only.columns, only.rows, only.headers
+        )
     return layout
 
 
@@ -205,6 +207,7 @@ def _classify(grid: _Grid, sheet: str, box: tuple[int, int, int, int], layout: S
             origin=f"sheet {sheet} {_ref((header_row, left, bottom, right))}",
             columns=tuple(names),
             rows=rows,
+            headers=tuple(headers[i] or names[n] for n, i in enumerate(keep)),
         )
     )
     if len(captions) > 1:

@@ -1,0 +1,371 @@
+"""The leak matrix's table: for every (method, path) of the app, the calls a viewer of A makes against B.
+
+Each `Call` says what status to expect (404, never 403, for B's ids), which call with an id that
+exists nowhere must get the very same answer, and what else to check in the body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from tests.access.conftest import PASSWORD
+from tests.access.two_projects import A_NAME, A_TABLE, B_NAME, B_TABLE, World
+from tests.api.harness import parse_sse
+
+# The viewer's own questions name B's words; their conversation titles echo them back.
+OWN_QUESTIONS = "What is the quartzbadger launch code? quartzbadger launch code"
+NOWHERE = "00000000-0000-4000-8000-000000000000"  # an id that exists nowhere: B's ids must look like it
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    expect: tuple[int, ...]
+    json: Any = None
+    params: dict[str, str] | None = None
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None
+    data: dict[str, str] | None = None
+    # Same status and error body as this call (an id that does not exist): existence does not leak.
+    like: str | None = None
+    check: Callable[[httpx.Response, World], None] | None = None
+    # What the viewer wrote earlier and may get back (their own conversations' titles).
+    echo: str = ""
+
+    def sent(self) -> str:
+        return " ".join(
+            [self.url, json.dumps(self.json), json.dumps(self.params), json.dumps(self.data), self.echo]
+        )
+
+
+def items(key: str = "items") -> Callable[[httpx.Response, World], None]:
+    def check(r: httpx.Response, w: World) -> None:
+        assert isinstance(r.json()[key], list)
+
+    return check
+
+
+def no_sse_error_of_access(r: httpx.Response, w: World) -> None:
+    events = parse_sse(r.text)
+    assert events and events[-1][0] in ("done", "error"), events
+    assert not [d for n, d in events if n == "citation" and d["document_id"] in w.b_docs.values()]
+
+
+def only_a_projects(r: httpx.Response, w: World) -> None:
+    assert [p["name"] for p in r.json()["items"]] == [A_NAME]
+
+
+def only_a_tables(r: httpx.Response, w: World) -> None:
+    assert [t["name"] for t in r.json()["tables"]] == [A_TABLE]
+
+
+def me_sees_only_a(r: httpx.Response, w: World) -> None:
+    assert [p["name"] for p in r.json()["projects"]] == [A_NAME]
+
+
+def no_b_hits(r: httpx.Response, w: World) -> None:
+    assert all(h["document_id"] not in w.b_docs.values() for h in r.json()["results"])
+
+
+def b_filter_is_empty(r: httpx.Response, w: World) -> None:
+    assert r.json()["results"] == []
+
+
+def b_docs_list_is_empty(r: httpx.Response, w: World) -> None:
+    assert r.json()["items"] == [] and r.json()["total"] == 0
+
+
+def no_tasks(r: httpx.Response, w: World) -> None:
+    # A viewer sees no tasks at all (tasks belong to those who may ingest).
+    assert r.json()["items"] == []
+
+
+def no_b_citation(r: httpx.Response, w: World) -> None:
+    assert all(c["document_id"] not in w.b_docs.values() for c in r.json()["citations"])
+
+
+def nothing_cited(r: httpx.Response, w: World) -> None:
+    assert r.json()["citations"] == [], r.json()
+
+
+def conversations_are_own(r: httpx.Response, w: World) -> None:
+    assert w.b_conversation not in {c["id"] for c in r.json()["items"]}
+
+
+def keys_are_own(r: httpx.Response, w: World) -> None:
+    assert all(k["user_id"] == str(w.viewer_id) for k in r.json()["items"])
+
+
+def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
+    b_doc, b_seg = next(iter(w.b_docs.values())), w.b_segments[0]
+    b_title = next(iter(w.b_docs))
+    upload = [("files", ("bravo.md", b"# x\n\nquartzbadger notes\n", "text/markdown"))]
+    key_status = 201 if via == "token" else 403  # API keys cannot mint keys
+    return {
+        ("GET", "/openapi.json"): [Call("GET", "/openapi.json", (200,))],
+        ("GET", "/docs"): [Call("GET", "/docs", (200,))],
+        ("GET", "/docs/oauth2-redirect"): [Call("GET", "/docs/oauth2-redirect", (200,))],
+        ("GET", "/redoc"): [Call("GET", "/redoc", (200,))],
+        ("GET", "/api/health"): [Call("GET", "/api/health", (200,))],
+        ("POST", "/api/ingest/folder"): [
+            Call("POST", "/api/ingest/folder", (404,), json={"path": str(w.b_folder), "project": B_NAME}),
+            Call(
+                "POST", "/api/ingest/folder", (404,), json={"path": str(w.b_folder), "project": str(w.b_id)}
+            ),
+            # Their own project: a viewer may not ingest (403), and learns nothing of B's folder.
+            Call("POST", "/api/ingest/folder", (403,), json={"path": str(w.b_folder), "project": A_NAME}),
+        ],
+        ("POST", "/api/ingest/upload"): [
+            Call("POST", "/api/ingest/upload", (404,), files=upload, data={"project": B_NAME}),
+        ],
+        ("GET", "/api/ingest/tasks"): [
+            Call("GET", "/api/ingest/tasks", (200,), check=no_tasks),
+            Call("GET", "/api/ingest/tasks", (200,), params={"status": "completed"}, check=no_tasks),
+        ],
+        ("GET", "/api/ingest/tasks/{task_id}"): [
+            Call("GET", f"/api/ingest/tasks/{w.b_task}", (404,), like=f"/api/ingest/tasks/{NOWHERE}"),
+        ],
+        ("POST", "/api/ingest/tasks/{task_id}/cancel"): [
+            Call(
+                "POST",
+                f"/api/ingest/tasks/{w.b_task}/cancel",
+                (404,),
+                like=f"/api/ingest/tasks/{NOWHERE}/cancel",
+            ),
+        ],
+        ("GET", "/api/ingest/tasks/{task_id}/events"): [
+            Call(
+                "GET",
+                f"/api/ingest/tasks/{w.b_task}/events",
+                (404,),
+                like=f"/api/ingest/tasks/{NOWHERE}/events",
+            ),
+        ],
+        ("POST", "/api/search"): [
+            *[
+                Call(
+                    "POST",
+                    "/api/search",
+                    (200,),
+                    json={"query": "quartzbadger launch code", "mode": mode},
+                    check=no_b_hits,
+                )
+                for mode in ("hybrid", "keyword", "vector")
+            ],
+            Call(
+                "POST",
+                "/api/search",
+                (200,),
+                json={"query": "launch code", "mode": "keyword", "k": 100},
+                check=no_b_hits,
+            ),
+            Call(
+                "POST",
+                "/api/search",
+                (200,),
+                json={"query": "launch code", "filters": {"projects": [B_NAME]}},
+                check=b_filter_is_empty,
+            ),
+            Call(
+                "POST",
+                "/api/search",
+                (200,),
+                json={"query": "launch code", "mode": "vector", "filters": {"sources": [w.b_source]}},
+                check=b_filter_is_empty,
+            ),
+        ],
+        ("POST", "/api/chat/stream"): [
+            Call(
+                "POST",
+                "/api/chat/stream",
+                (200,),
+                json={"message": "What is the quartzbadger launch code?"},
+                check=no_sse_error_of_access,
+            ),
+            Call(
+                "POST",
+                "/api/chat/stream",
+                (200,),
+                json={"message": "What is the launch code?", "filters": {"projects": [B_NAME]}},
+                check=no_sse_error_of_access,
+            ),
+            # B's editor's conversation: an error event, not its history.
+            Call(
+                "POST",
+                "/api/chat/stream",
+                (200,),
+                json={"message": "and again?", "conversation_id": w.b_conversation},
+                check=lambda r, w: _assert_error_event(r, "not_found"),
+            ),
+        ],
+        ("POST", "/api/chat"): [
+            Call(
+                "POST", "/api/chat", (200,), json={"message": "quartzbadger launch code"}, check=no_b_citation
+            ),
+            Call(
+                "POST",
+                "/api/chat",
+                (200,),
+                json={"message": "What is the launch code?", "filters": {"projects": [B_NAME]}},
+                check=nothing_cited,
+            ),
+            Call(
+                "POST",
+                "/api/chat",
+                (404,),
+                json={"message": "and again?", "conversation_id": w.b_conversation},
+            ),
+        ],
+        ("GET", "/api/conversations"): [
+            Call("GET", "/api/conversations", (200,), check=conversations_are_own, echo=OWN_QUESTIONS)
+        ],
+        ("GET", "/api/conversations/{conversation_id}"): [
+            Call(
+                "GET", f"/api/conversations/{w.b_conversation}", (404,), like=f"/api/conversations/{NOWHERE}"
+            ),
+        ],
+        ("DELETE", "/api/conversations/{conversation_id}"): [
+            Call(
+                "DELETE",
+                f"/api/conversations/{w.b_conversation}",
+                (404,),
+                like=f"/api/conversations/{NOWHERE}",
+            ),
+        ],
+        ("GET", "/api/documents"): [
+            Call("GET", "/api/documents", (200,), check=items()),
+            Call("GET", "/api/documents", (200,), params={"status": "all", "limit": "200"}, check=items()),
+            Call("GET", "/api/documents", (200,), params={"project": B_NAME}, check=b_docs_list_is_empty),
+            Call(
+                "GET",
+                "/api/documents",
+                (200,),
+                params={"q": b_title, "status": "all"},
+                check=b_docs_list_is_empty,
+            ),
+        ],
+        ("GET", "/api/documents/{document_id}"): [
+            Call("GET", f"/api/documents/{b_doc}", (404,), like=f"/api/documents/{NOWHERE}"),
+        ],
+        ("DELETE", "/api/documents/{document_id}"): [
+            Call("DELETE", f"/api/documents/{b_doc}", (404,), like=f"/api/documents/{NOWHERE}"),
+        ],
+        ("POST", "/api/documents/{document_id}/reindex"): [
+            Call("POST", f"/api/documents/{b_doc}/reindex", (404,), like=f"/api/documents/{NOWHERE}/reindex"),
+        ],
+        ("GET", "/api/segments/{segment_id}"): [
+            Call("GET", f"/api/segments/{b_seg}", (404,), like=f"/api/segments/{NOWHERE}"),
+        ],
+        ("GET", "/api/stats"): [Call("GET", "/api/stats", (403,))],
+        ("POST", "/api/auth/login"): [
+            Call(
+                "POST", "/api/auth/login", (200,), json={"email": "vera@alpha.example", "password": PASSWORD}
+            ),
+        ],
+        ("GET", "/api/auth/me"): [Call("GET", "/api/auth/me", (200,), check=me_sees_only_a)],
+        ("GET", "/api/auth/keys"): [Call("GET", "/api/auth/keys", (200,), check=keys_are_own)],
+        ("POST", "/api/auth/keys"): [Call("POST", "/api/auth/keys", (key_status,), json={"name": "another"})],
+        ("DELETE", "/api/auth/keys/{key_id}"): [
+            Call("DELETE", f"/api/auth/keys/{w.b_key_id}", (404,), like=f"/api/auth/keys/{NOWHERE}"),
+        ],
+        ("GET", "/api/admin/users"): [Call("GET", "/api/admin/users", (403,))],
+        ("POST", "/api/admin/users"): [
+            Call("POST", "/api/admin/users", (403,), json={"email": "x@alpha.example", "is_admin": True}),
+        ],
+        ("GET", "/api/admin/users/{user_id}"): [
+            Call("GET", f"/api/admin/users/{w.b_editor_id}", (403,), like=f"/api/admin/users/{NOWHERE}"),
+        ],
+        ("PATCH", "/api/admin/users/{user_id}"): [
+            Call("PATCH", f"/api/admin/users/{w.viewer_id}", (403,), json={"is_admin": True}),
+            Call("PATCH", f"/api/admin/users/{w.b_editor_id}", (403,), json={"active": False}),
+        ],
+        ("GET", "/api/admin/api-keys"): [Call("GET", "/api/admin/api-keys", (403,))],
+        ("DELETE", "/api/admin/api-keys/{key_id}"): [
+            Call(
+                "DELETE", f"/api/admin/api-keys/{w.b_key_id}", (403,), like=f"/api/admin/api-keys/{NOWHERE}"
+            ),
+        ],
+        ("GET", "/api/admin/projects"): [Call("GET", "/api/admin/projects", (403,))],
+        ("POST", "/api/admin/projects"): [
+            Call("POST", "/api/admin/projects", (403,), json={"name": "sneaky"})
+        ],
+        ("GET", "/api/admin/projects/{project_id}/members"): [
+            Call(
+                "GET",
+                f"/api/admin/projects/{w.b_id}/members",
+                (404,),
+                like=f"/api/admin/projects/{NOWHERE}/members",
+            ),
+        ],
+        ("PUT", "/api/admin/projects/{project_id}/members/{user_id}"): [
+            # Granting themselves a role in B.
+            Call(
+                "PUT",
+                f"/api/admin/projects/{w.b_id}/members/{w.viewer_id}",
+                (404,),
+                json={"role": "admin"},
+                like=f"/api/admin/projects/{NOWHERE}/members/{w.viewer_id}",
+            ),
+        ],
+        ("DELETE", "/api/admin/projects/{project_id}/members/{user_id}"): [
+            Call(
+                "DELETE",
+                f"/api/admin/projects/{w.b_id}/members/{w.b_editor_id}",
+                (404,),
+                like=f"/api/admin/projects/{NOWHERE}/members/{w.b_editor_id}",
+            ),
+        ],
+        ("GET", "/api/projects"): [Call("GET", "/api/projects", (200,), check=only_a_projects)],
+        ("GET", "/api/data/tables"): [
+            Call("GET", "/api/data/tables", (200,), check=only_a_tables),
+            Call("GET", "/api/data/tables", (404,), params={"project": B_NAME}),
+            Call("GET", "/api/data/tables", (404,), params={"project": str(w.b_id)}),
+        ],
+        ("POST", "/api/data/query"): [
+            Call("POST", "/api/data/query", (400,), json={"sql": f"SELECT * FROM {B_TABLE}"}),
+            Call("POST", "/api/data/query", (400,), json={"sql": f"SELECT * FROM s1.main.{B_TABLE}"}),
+            Call(
+                "POST", "/api/data/query", (404,), json={"sql": f"SELECT * FROM {B_TABLE}", "project": B_NAME}
+            ),
+            Call(
+                "POST",
+                "/api/data/query",
+                (400,),
+                json={"sql": f"SELECT * FROM read_csv_auto('{w.b_folder / 'bravo-ledger.csv'}')"},
+            ),
+            Call(
+                "POST",
+                "/api/data/query",
+                (400,),
+                json={"sql": "SELECT database_name FROM duckdb_databases()"},
+            ),
+            Call(
+                "POST",
+                "/api/data/query",
+                (400,),
+                json={"sql": "SELECT table_name FROM information_schema.tables"},
+            ),
+        ],
+    }
+
+
+def _assert_error_event(r: httpx.Response, code: str) -> None:
+    events = parse_sse(r.text)
+    assert events[-1][0] == "error" and events[-1][1]["code"] == code, events
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, through included routers (HEAD aside)."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        for method in route.methods or ():
+            if method != "HEAD":
+                found.add((method, str(route.path)))
+    return found

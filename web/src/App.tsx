@@ -1,0 +1,37 @@
+import { AdminPage } from './admin/AdminPage';
+import { useAuth } from './auth/AuthContext';
+import { LoginPage } from './auth/LoginPage';
+import { ChatPage } from './chat/ChatPage';
+import { DocumentsPage } from './documents/DocumentsPage';
+import { NavBar } from './NavBar';
+import { useRouter } from './router/RouterContext';
+
+function Page({ path }: { path: string }) {
+  if (path === '/' || path === '/chat' || path.startsWith('/chat/')) return <ChatPage />;
+  if (path === '/documents') return <DocumentsPage />;
+  if (path === '/admin') return <AdminPage />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>There is no page at {path}.</p>
+    </section>
+  );
+}
+
+export function App() {
+  const { status } = useAuth();
+  const { path } = useRouter();
+  if (status === 'loading') return <p className="loading-screen">Loading…</p>;
+  if (status === 'login') return <LoginPage />;
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <NavBar />
+      <main id="main" tabIndex={-1}>
+        <Page path={path === '/login' ? '/' : path} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+// The cited passage in its document context: neighbours around it, the passage highlighted,
+// and the quoted span inside it marked. Opens scrolled to the passage; Escape closes it.
+import { useCallback, useEffect, useRef } from 'react';
+import { useApi } from '../api/ApiContext';
+import type { Citation, SegmentDetail } from '../api/types';
+import { ErrorNote } from '../common/ErrorNote';
+import { useResource } from '../common/useResource';
+import { highlightQuote } from './highlightQuote';
+
+interface Props {
+  citation: Citation;
+  onClose: () => void;
+}
+
+export function SourceViewer({ citation, onClose }: Props) {
+  const api = useApi();
+  const load = useCallback(
+    (signal: AbortSignal) =>
+      api.get<SegmentDetail>(`/api/segments/${encodeURIComponent(citation.segment_id)}`, { signal }),
+    [api, citation.segment_id],
+  );
+  const { data, error, loading } = useResource(load);
+  const cited = useRef<HTMLElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    heading.current?.focus();
+  }, [citation.segment_id]);
+
+  useEffect(() => {
+    if (data) cited.current?.scrollIntoView?.({ block: 'center' });
+  }, [data]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  const split = data ? highlightQuote(data.content, citation.quote, citation.quote_start, citation.quote_end) : null;
+
+  return (
+    <aside className="source-viewer" role="dialog" aria-modal="false" aria-labelledby="source-title">
+      <header className="source-header">
+        <h2 id="source-title" tabIndex={-1} ref={heading}>
+          [{citation.number}] {citation.title}
+        </h2>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close source">
+          ×
+        </button>
+      </header>
+      <p className="muted source-meta">
+        {citation.section_path}
+        {citation.page !== null ? ` · page ${citation.page}` : ''}
+        {citation.uri ? ` · ${citation.uri}` : ''}
+      </p>
+      {loading && <p className="muted">Loading passage…</p>}
+      <ErrorNote error={error} label="Could not load the passage" />
+      {data && (
+        <div className="source-body">
+          {data.previous.map((s) => (
+            <section key={s.id} className="segment neighbour">
+              {s.section_path && <h3 className="segment-path">{s.section_path}</h3>}
+              <p>{s.content}</p>
+            </section>
+          ))}
+          <section ref={cited} className="segment cited" aria-label="Cited passage" data-segment-id={data.id}>
+            {data.section_path && <h3 className="segment-path">{data.section_path}</h3>}
+            {split ? (
+              <p>
+                {split.before}
+                <mark className="quote">{split.quote}</mark>
+                {split.after}
+              </p>
+            ) : (
+              <p>{data.content}</p>
+            )}
+          </section>
+          {data.next.map((s) => (
+            <section key={s.id} className="segment neighbour">
+              {s.section_path && <h3 className="segment-path">{s.section_path}</h3>}
+              <p>{s.content}</p>
+            </section>
+          ))}
+        </div>
+      )}
+    </aside>
+  );
+}
