@@ -21,6 +21,7 @@ from rich.table import Table
 from pam.access import LOCAL_ADMIN
 from pam.cli.output import print_json, stderr, stdout
 from pam.cli.runtime import run_with_services
+from pam.ingest.progress import COUNTERS
 from pam.services import ingestion
 from pam.services.container import Services
 from pam.services.projects import resolve_project
@@ -105,13 +106,7 @@ async def _summary(services: Services, task_id: uuid.UUID, elapsed: float) -> di
     return {
         "task_id": str(task.id),
         "status": task.status,
-        "total": task.total,
-        "succeeded": task.succeeded,
-        "skipped": task.skipped,
-        "failed": task.failed,
-        "deleted": task.deleted,
-        "segments_created": task.segments_created,
-        "segments_embedded": task.segments_embedded,
+        **{name: getattr(task, name) for name in COUNTERS if name != "processed"},
         "elapsed_s": round(elapsed, 2),
         "errors": [{"path": i.path, "code": i.error_code, "message": i.error} for i in failed],
     }
@@ -119,30 +114,10 @@ async def _summary(services: Services, task_id: uuid.UUID, elapsed: float) -> di
 
 def _print_summary(summary: dict[str, Any]) -> None:
     table = Table(title=f"Ingestion {summary['status']} in {summary['elapsed_s']} s")
-    for name in (
-        "total",
-        "succeeded",
-        "skipped",
-        "failed",
-        "deleted",
-        "segments_created",
-        "segments_embedded",
-    ):
+    shown = [name for name in COUNTERS if name != "processed"]
+    for name in shown:
         table.add_column(name.replace("_", " "), justify="right")
-    table.add_row(
-        *(
-            str(summary[n])
-            for n in (
-                "total",
-                "succeeded",
-                "skipped",
-                "failed",
-                "deleted",
-                "segments_created",
-                "segments_embedded",
-            )
-        )
-    )
+    table.add_row(*(str(summary[name]) for name in shown))
     stdout().print(table)
     if summary["errors"]:
         errors = Table("file", "reason", "message", title="Files that could not be ingested")
