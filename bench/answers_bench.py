@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bench.common import ROOT, markdown_table, write
+from pam.access import LOCAL_ADMIN
 from pam.answer.events import CitationEvent, Done, Error, Token
 from pam.evaluation.metrics import percentile
 from pam.logs import configure_logging
 from pam.services import ingestion
-from pam.access import LOCAL_ADMIN
 from pam.services.chat import ChatFilters
 from pam.services.container import Services
 from pam.services.projects import ensure_default_project

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bench.common import SCIFACT, markdown_table, write
+from pam.access import LOCAL_ADMIN
 from pam.evaluation import beir
 from pam.logs import configure_logging
 from pam.services import ingestion
-from pam.access import LOCAL_ADMIN
 from pam.services.container import Services
 from pam.services.projects import ensure_default_project
 from pam.settings import Settings

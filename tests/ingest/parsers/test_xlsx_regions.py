@@ -16,7 +16,12 @@ def _workbook() -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "Plan"
-    for row in (["Region", "Target", "Owner"], ["EMEA", 120, "Lena"], ["APAC", 90, "Kenji"], ["AMER", 150, "Rosa"]):
+    for row in (
+        ["Region", "Target", "Owner"],
+        ["EMEA", 120, "Lena"],
+        ["APAC", 90, "Kenji"],
+        ["AMER", 150, "Rosa"],
+    ):
         sheet.append(row)
     sheet.append([])
     sheet.append([])
