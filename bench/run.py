@@ -20,6 +20,7 @@ BENCHES: list[tuple[str, list[str]]] = [
         [sys.executable, "-m", "pam.cli.main", "eval", str(SCIFACT), "--json", str(RESULTS / "scifact.json")],
     ),
     ("engines", [sys.executable, "-m", "bench.engines_bench"]),
+    ("peers", [sys.executable, "-m", "bench.peers_bench"]),
     ("answers", [sys.executable, "-m", "bench.answers_bench"]),
 ]
 
