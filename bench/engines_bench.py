@@ -12,6 +12,15 @@ What it measures
   SciFact unigram distribution, random unit vectors, 8 segments per document, 4 projects).
 - Memory: process RSS growth while building each engine, VectorMatrix.nbytes, tantivy index size on disk.
 Results: a table on stdout and bench/results/engines.json.
+
+With ``--ann`` (``--ann-sizes``, ``--ann-kinds``) it instead measures VectorMatrix's IVF path against its own
+exact path, in the same run, on three kinds of vectors: ``random`` unit vectors (no neighbourhood structure:
+the worst case for IVF), ``clustered`` (a Gaussian mixture, 500 rows per cluster) and ``scifact`` (the real
+SciFact MiniLM vectors, grown by mixing two real documents plus noise; queries are the real test queries).
+It reports recall@10/@100 against exact, p50/p95 wall and on-CPU latency for both paths, with no filter,
+and with filters of decreasing selectivity (the exact fallback takes over below the IVF row budget), build
+time and memory, and the real SciFact corpus (5k) with the IVF forced on: recall and nDCG@10 against exact.
+Results: bench/results/engines_ann.json.
 """
 
 # ruff: noqa: E402  (BLAS threads must be pinned before numpy is imported)
@@ -39,9 +48,10 @@ import numpy as np
 import psutil
 
 from pam.search.analyzer import AnalyzerName
-from pam.search.filters import IndexedSegment, SearchFilters
+from pam.search.filters import IndexedSegment, SearchFilters, SegmentMeta
 from pam.search.fusion import rrf_fuse
 from pam.search.keyword_tantivy import TantivyKeywordIndex
+from pam.search.vector_ivf import IvfSettings
 from pam.search.vector_matrix import VectorMatrix
 
 HERE = Path(__file__).resolve().parent
@@ -361,6 +371,155 @@ def synthetic_scale(size: int, queries_n: int, dim: int, rng: np.random.Generato
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+# ---- IVF vs exact (--ann) -----------------------------------------------------------------------------
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def ann_vectors(
+    kind: str, size: int, queries_n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "random":
+        return _unit(rng.standard_normal((size, 384), dtype=np.float32)), _unit(
+            rng.standard_normal((queries_n, 384), dtype=np.float32)
+        )
+    if kind == "clustered":
+        centres = rng.standard_normal((max(1, size // 500), 384), dtype=np.float32)
+        out = np.empty((size, 384), dtype=np.float32)
+        for start in range(0, size, 100_000):
+            count = min(100_000, size - start)
+            noise = rng.standard_normal((count, 384), dtype=np.float32)
+            out[start : start + count] = _unit(centres[rng.integers(0, len(centres), count)] + 1.1 * noise)
+        noise = rng.standard_normal((queries_n, 384), dtype=np.float32)
+        return out, _unit(centres[rng.integers(0, len(centres), queries_n)] + 1.1 * noise)
+    base = np.load(CACHE / "scifact_vectors.npy")
+    queries = np.load(CACHE / "scifact_test_query_vectors.npy")[:queries_n]
+    out = np.empty((size, 384), dtype=np.float32)
+    out[: min(size, len(base))] = base[:size]
+    for start in range(len(base), size, 100_000):
+        count = min(100_000, size - start)
+        weight = rng.uniform(0.5, 1.0, (count, 1)).astype(np.float32)
+        mixed = weight * base[rng.integers(0, len(base), count)]
+        mixed += (1 - weight) * base[rng.integers(0, len(base), count)]
+        out[start : start + count] = _unit(mixed + 0.02 * rng.standard_normal((count, 384), dtype=np.float32))
+    return out, queries
+
+
+ANN_FILTERS = {
+    "none": NO_FILTER,
+    "project_25pct": ONE_PROJECT,
+    "source_6pct": SearchFilters(source_ids=frozenset({"src3"})),
+    "project_tag_5pct": SearchFilters(project_ids=frozenset({"p0"}), tags=frozenset({"t0"})),
+    "source_dir_0.06pct": SearchFilters(source_ids=frozenset({"src3"}), path_prefix="src3/dir5/"),
+}
+
+
+def ann_meta(doc: int) -> SegmentMeta:
+    return SegmentMeta(
+        f"doc{doc}",
+        f"p{doc % 4}",
+        ("file", "web")[doc % 2],
+        f"src{doc % 16}",
+        f"src{doc % 16}/dir{doc % 97}/doc{doc}.md",
+        (f"t{doc % 5}",),
+        BASE_TIME + timedelta(minutes=doc),
+    )
+
+
+def ann_recall(approx: list[list[str]], truth: list[list[str]], k: int) -> float:
+    return float(
+        np.mean(
+            [
+                len(set(a[:k]) & set(t[:k])) / max(1, min(k, len(t)))
+                for a, t in zip(approx, truth, strict=True)
+            ]
+        )
+    )
+
+
+def ann_scale(kind: str, size: int, queries_n: int, rng: np.random.Generator) -> dict[str, object]:
+    vecs, queries = ann_vectors(kind, size, queries_n, rng)
+    rss0 = rss()
+    vm = VectorMatrix(384)
+    ids = [str(uuid.UUID(int=r + 1)) for r in range(size)]
+    metas = [ann_meta(r // 8) for r in range(size)]
+    w0, c0 = time.perf_counter(), time.thread_time()
+    for start in range(0, size, 20_000):
+        vm.upsert(ids[start : start + 20_000], vecs[start : start + 20_000], metas[start : start + 20_000])
+    build = {"wall_s": time.perf_counter() - w0, "cpu_s": time.thread_time() - c0}
+    report: dict[str, object] = {
+        "kind": kind,
+        "segments": size,
+        "ivf_lists": vm.ivf_lists,
+        "build": build,
+        "memory": {"vector_nbytes": vm.nbytes, "rss_delta_bytes": rss() - rss0},
+    }
+    del vecs
+    n = len(queries)
+    per_filter: dict[str, object] = {}
+    for label, flt in ANN_FILTERS.items():
+        truth = [[s for s, _ in vm.search(q, flt, 100, exact=True)] for q in queries]
+        approx = [[s for s, _ in vm.search(q, flt, 100)] for q in queries]
+        per_filter[label] = {
+            "selected_rows_q0": len(truth[0]),
+            "recall@10": ann_recall(approx, truth, 10),
+            "recall@100": ann_recall(approx, truth, 100),
+            "ivf": timed(lambda i, f=flt: vm.search(queries[i % n], f, 100), n),
+            "exact": timed(lambda i, f=flt: vm.search(queries[i % n], f, 100, exact=True), min(n, 60)),
+        }
+    report["filters"] = per_filter
+    return report
+
+
+def ann_scifact_real() -> dict[str, object]:
+    corpus, queries, qrels = load_scifact()
+    segments, doc_of = scifact_segments(corpus)
+    doc_vecs = np.load(CACHE / "scifact_vectors.npy")
+    qvecs = np.load(CACHE / "scifact_test_query_vectors.npy")
+    vm = VectorMatrix(384, ann=IvfSettings(min_rows=1_000))
+    vm.upsert([s.segment_id for s in segments], doc_vecs, [s.meta for s in segments])
+    exact_runs, ivf_runs = {}, {}
+    for qid, q in zip(queries, qvecs, strict=True):
+        exact_runs[qid] = [s for s, _ in vm.search(q, NO_FILTER, 100, exact=True)]
+        ivf_runs[qid] = [s for s, _ in vm.search(q, NO_FILTER, 100)]
+    docs = {
+        k: {q: [doc_of[s] for s in r] for q, r in runs.items()}
+        for k, runs in (("exact", exact_runs), ("ivf", ivf_runs))
+    }
+    return {
+        "segments": len(segments),
+        "ivf_lists": vm.ivf_lists,
+        "recall@10": ann_recall(list(ivf_runs.values()), list(exact_runs.values()), 10),
+        "recall@100": ann_recall(list(ivf_runs.values()), list(exact_runs.values()), 100),
+        "ndcg@10_exact": evaluate(docs["exact"], qrels)["ndcg@10"],
+        "ndcg@10_ivf": evaluate(docs["ivf"], qrels)["ndcg@10"],
+    }
+
+
+def ann_main(args: argparse.Namespace) -> None:
+    rng = np.random.default_rng(7)
+    report: dict[str, object] = {"settings": {"blas_threads": 1, "depth": 100, "ivf": str(IvfSettings())}}
+    report["scifact_real_forced_ivf"] = ann_scifact_real()
+    print(report["scifact_real_forced_ivf"], flush=True)
+    runs = []
+    for size in [int(s) for s in args.ann_sizes.split(",") if s]:
+        for kind in args.ann_kinds.split(","):
+            runs.append(ann_scale(kind, size, args.queries, rng))
+            row = runs[-1]
+            print(kind, size, row["ivf_lists"], row["build"], row["memory"], flush=True)
+            for label, m in row["filters"].items():  # type: ignore[union-attr]
+                print(
+                    f"  {label:<20} rows {m['selected_rows_q0']:>7} r@10 {m['recall@10']:.3f} r@100 {m['recall@100']:.3f}"
+                    f" ivf p50/p95 {m['ivf']['p50_ms']:.2f}/{m['ivf']['p95_ms']:.2f} cpu {m['ivf']['cpu_p50_ms']:.2f}"
+                    f" | exact p50/p95 {m['exact']['p50_ms']:.2f}/{m['exact']['p95_ms']:.2f} cpu {m['exact']['cpu_p50_ms']:.2f}",
+                    flush=True,
+                )
+            report["scale"] = runs
+            args.ann_out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
 def print_table(report: dict[str, object]) -> None:
     sci = report.get("scifact")
     if not isinstance(sci, dict):
@@ -389,7 +548,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--skip-scifact", action="store_true", help="only the synthetic scale runs")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--ann", action="store_true", help="only the IVF-vs-exact vector runs")
+    parser.add_argument("--ann-sizes", default="100000,1000000")
+    parser.add_argument("--ann-kinds", default="random,clustered,scifact")
+    parser.add_argument("--ann-out", type=Path, default=RESULTS.with_name("engines_ann.json"))
     args = parser.parse_args()
+    if args.ann:
+        ann_main(args)
+        return
     started = time.perf_counter()
     rng = np.random.default_rng(7)
     report: dict[str, object] = {

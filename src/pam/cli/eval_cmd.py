@@ -87,3 +87,20 @@ def eval_command(
     if json_file is not None:
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+        json_file.with_suffix(".md").write_text(_markdown(report), encoding="utf-8")
+
+
+def _markdown(report: EvalReport) -> str:
+    lines = [
+        f"# {report.dataset} ({report.split}): {report.queries} queries, {report.documents} documents",
+        "",
+        f"Ingested through the normal pipeline in {report.ingest_s:.0f} s; latency includes query embedding.",
+        "",
+        "| mode | nDCG@10 | Recall@100 | MRR@10 | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for mode, r in report.results.items():
+        lines.append(
+            f"| {mode} | {r.ndcg10:.4f} | {r.recall100:.4f} | {r.mrr10:.4f} | {r.p50_ms:.2f} | {r.p95_ms:.2f} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -8,6 +8,12 @@ those codes, so restricting to one project among a million rows costs a few mill
 Interned strings (projects, paths, tag sets) are never forgotten while the matrix lives; they are few
 (about one path per document) and a restart rebuilds the matrix from the database anyway.
 
+From ``IvfSettings.min_rows`` rows on (50k by default), a search probes an IVF index instead of scoring
+every row: see ``pam.search.vector_ivf`` for the measurements behind that. Below it, and whenever a filter
+leaves no more rows than the IVF would score anyway, the search is exact. Each row's list is one more code
+column, so deletes and moves keep it consistent for free; training re-orders the rows by list so the
+probed rows are read in runs.
+
 Not thread-safe for writes: the owner serialises ``upsert``/``delete*`` against searches.
 """
 
@@ -21,11 +27,15 @@ import numpy.typing as npt
 
 from pam.errors import InvalidInput
 from pam.search.filters import SearchFilters, SegmentMeta, epoch_micros
+from pam.search.vector_ivf import IvfQuantiser, IvfSettings
 
 _MIN_CAPACITY = 1024
 # Below this share of selected rows, gathering them first beats scoring every row and discarding.
 _GATHER_SHARE = 0.25
-_CODE_COLUMNS = ("project", "source_type", "source", "document", "path", "tagset")
+# Rows gathered per block: a block (3 MB at 384 dims) stays in cache between the copy and the product.
+_GATHER_CHUNK = 2048
+_DEFAULT_ANN = IvfSettings()
+_CODE_COLUMNS = ("project", "source_type", "source", "document", "path", "tagset", "ivf_list")
 _INTERNED = ("project", "source_type", "source", "document", "path")
 
 
@@ -53,11 +63,26 @@ def _lookup_table(size: int, codes: Iterable[int]) -> npt.NDArray[np.bool_]:
     return table
 
 
+def _score_rows(
+    live: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], query: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    scores = np.empty(rows.size, dtype=np.float32)
+    for start in range(0, rows.size, _GATHER_CHUNK):
+        part = rows[start : start + _GATHER_CHUNK]
+        scores[start : start + part.size] = np.take(live, part, axis=0) @ query
+    return scores
+
+
 class VectorMatrix:
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, ann: IvfSettings | None = _DEFAULT_ANN) -> None:
+        """``ann=None`` keeps every search exact whatever the size."""
         if dim <= 0:
             raise InvalidInput("dim must be positive")
         self.dim = dim
+        self._ann = ann
+        self._quantiser: IvfQuantiser | None = None
+        # Live rows per IVF list, kept in step with the "ivf_list" column.
+        self._list_sizes = np.zeros(0, dtype=np.int64)
         self._n = 0
         self._vecs = np.zeros((_MIN_CAPACITY, dim), dtype=np.float32)
         self._codes = {name: np.zeros(_MIN_CAPACITY, dtype=np.int32) for name in _CODE_COLUMNS}
@@ -76,7 +101,15 @@ class VectorMatrix:
 
     @property
     def nbytes(self) -> int:
-        return int(self._vecs.nbytes + self._updated.nbytes + sum(a.nbytes for a in self._codes.values()))
+        ivf = 0 if self._quantiser is None else self._quantiser.centroids.nbytes + self._list_sizes.nbytes
+        return int(
+            self._vecs.nbytes + self._updated.nbytes + sum(a.nbytes for a in self._codes.values()) + ivf
+        )
+
+    @property
+    def ivf_lists(self) -> int:
+        """Number of IVF lists, 0 while searches are exact."""
+        return 0 if self._quantiser is None or not self._ann_active() else self._quantiser.lists
 
     # ---- writes --------------------------------------------------------------------------------------
 
@@ -90,6 +123,7 @@ class VectorMatrix:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         matrix = matrix / norms
+        before = self._n
         rows = np.fromiter(
             (self._row_of[i] if i in self._row_of else self._append_row(i) for i in ids), np.int64, len(ids)
         )
@@ -107,6 +141,38 @@ class VectorMatrix:
         codes["path"][rows] = [self._path_code(m.path) for m in metas]
         codes["tagset"][rows] = [self._tagset_code(m.tags) for m in metas]
         self._updated[rows] = [epoch_micros(m.updated_at) for m in metas]
+        if self._quantiser is not None:
+            touched = np.unique(rows)
+            lists = self._codes["ivf_list"]
+            np.subtract.at(self._list_sizes, lists[touched[touched < before]], 1)
+            lists[touched] = self._quantiser.assign(self._vecs[touched])
+            self._list_sizes += np.bincount(lists[touched], minlength=self._quantiser.lists)
+        self._maybe_train()
+
+    def _maybe_train(self) -> None:
+        settings = self._ann
+        if settings is None or self._n < settings.min_rows:
+            return
+        if self._quantiser is not None and self._n < settings.retrain_growth * self._quantiser.trained_rows:
+            return
+        n = self._n
+        quantiser = IvfQuantiser.train(self._vecs[:n], settings)
+        lists = quantiser.assign(self._vecs[:n])
+        order = np.argsort(lists, kind="stable")
+        self._reorder(order)
+        self._codes["ivf_list"][:n] = lists[order]
+        self._list_sizes = np.bincount(lists, minlength=quantiser.lists).astype(np.int64)
+        self._quantiser = quantiser
+
+    def _reorder(self, order: npt.NDArray[np.int64]) -> None:
+        """Row ``i`` becomes old row ``order[i]``, in every column."""
+        n = self._n
+        self._vecs[:n] = np.take(self._vecs[:n], order, axis=0)
+        for column in self._codes.values():
+            column[:n] = column[:n][order]
+        self._updated[:n] = self._updated[:n][order]
+        self._ids = [self._ids[int(r)] for r in order]
+        self._row_of = {segment_id: row for row, segment_id in enumerate(self._ids)}
 
     def _append_row(self, segment_id: str) -> int:
         if self._n == self._vecs.shape[0]:
@@ -154,8 +220,11 @@ class VectorMatrix:
         self._delete_rows(rows.tolist())
 
     def _delete_rows(self, rows: Iterable[int]) -> None:
+        doomed = sorted(set(rows), reverse=True)
+        if self._quantiser is not None and doomed:
+            np.subtract.at(self._list_sizes, self._codes["ivf_list"][doomed], 1)
         # Highest rows first: the last row is then never one still waiting to be deleted.
-        for row in sorted(set(rows), reverse=True):
+        for row in doomed:
             last = self._n - 1
             del self._row_of[self._ids[row]]
             if row != last:
@@ -171,8 +240,10 @@ class VectorMatrix:
 
     # ---- reads ---------------------------------------------------------------------------------------
 
-    def search(self, query_vec: npt.ArrayLike, filters: SearchFilters, limit: int) -> list[tuple[str, float]]:
-        """Segment ids and cosine similarities, best first (ties by id)."""
+    def search(
+        self, query_vec: npt.ArrayLike, filters: SearchFilters, limit: int, *, exact: bool = False
+    ) -> list[tuple[str, float]]:
+        """Segment ids and cosine similarities, best first (ties by id); ``exact`` skips the IVF index."""
         query = np.asarray(query_vec, dtype=np.float32).reshape(-1)
         if query.shape[0] != self.dim or not np.isfinite(query).all():
             raise InvalidInput(f"query vector must be {self.dim} finite numbers")
@@ -182,20 +253,48 @@ class VectorMatrix:
         query = query / norm
         live = self._vecs[: self._n]
         mask = self._mask(filters)
-        if mask is None:
-            rows = None
+        rows: npt.NDArray[np.int64] | None = None
+        selected = self._n if mask is None else int(np.count_nonzero(mask))
+        if selected == 0:
+            return []
+        if (
+            not exact
+            and self._ann is not None
+            and self._ann_active()
+            and selected > self._ann.budget(self._n, limit)
+        ):
+            rows = self._probe_rows(query, mask, self._ann.budget(self._n, limit))
+            scores = _score_rows(live, rows, query)
+        elif mask is None:
             scores = live @ query
         else:
             rows = np.flatnonzero(mask)
-            if rows.size == 0:
-                return []
-            scores = live[rows] @ query if rows.size < _GATHER_SHARE * self._n else (live @ query)[rows]
+            scores = (
+                _score_rows(live, rows, query) if selected < _GATHER_SHARE * self._n else (live @ query)[rows]
+            )
         k = min(limit, scores.size)
         top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
         picked = top if rows is None else rows[top]
         hits = [(self._ids[int(r)], float(s)) for r, s in zip(picked, scores[top], strict=True)]
         hits.sort(key=lambda hit: (-hit[1], hit[0]))
         return hits
+
+    def _ann_active(self) -> bool:
+        return self._quantiser is not None and self._ann is not None and self._n >= self._ann.min_rows
+
+    def _probe_rows(
+        self, query: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_] | None, budget: int
+    ) -> npt.NDArray[np.int64]:
+        """The rows (passing ``mask``) in the lists an IVF probe picks for ``budget`` candidates."""
+        quantiser = self._quantiser
+        assert quantiser is not None
+        lists = self._codes["ivf_list"][: self._n]
+        if mask is None:
+            visible = self._list_sizes
+        else:
+            visible = np.bincount(lists[mask], minlength=quantiser.lists).astype(np.int64)
+        wanted = quantiser.probe(query, visible, budget)[lists]
+        return np.flatnonzero(wanted if mask is None else wanted & mask)
 
     def _mask(self, filters: SearchFilters) -> npt.NDArray[np.bool_] | None:
         n = self._n
