@@ -39,7 +39,7 @@ from pam.search.analyzer import (
 from pam.search.filters import IndexedSegment, SearchFilters, epoch_micros
 
 STATE_FILE = "pam_state.json"
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 _RAW_FIELDS = ("segment_id", "document_id", "project_id", "source_type", "source_id", "path", "tags")
 _MASK64 = (1 << 64) - 1
 
@@ -141,7 +141,10 @@ class TantivyKeywordIndex:
         for tag in seg.tags:
             doc.add_text("tags", clean_text(tag))
         doc.add_integer("updated_us", epoch_micros(seg.updated_at))
-        for text in (seg.title, seg.section_path, seg.content):
+        # The section path usually starts with the title (its top heading): adding both would count
+        # the title's words twice in every segment's BM25.
+        title = "" if seg.section_path.startswith(seg.title) else seg.title
+        for text in (title, seg.section_path, seg.content):
             if text:
                 doc.add_text("body", clean_text(text))
         return doc
