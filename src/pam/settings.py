@@ -44,8 +44,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     ingest_concurrency: int = Field(default=2, ge=1, le=16)
     parse_timeout_s: float = Field(default=60.0, gt=0)
-    embed_batch_size: int = Field(default=32, ge=1, le=512)
+    embed_batch_size: int = Field(default=16, ge=1, le=512)
+    # onnxruntime threads per model run, and how many runs go in parallel (default: one per core).
     embed_threads: int | None = Field(default=None, ge=1)
+    embed_workers: int | None = Field(default=None, ge=1, le=64)
 
     # Retrieval
     rrf_k: int = Field(default=60, ge=1)

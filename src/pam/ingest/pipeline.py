@@ -96,7 +96,7 @@ class IngestRun:
         items = await asyncio.to_thread(lambda: list(self.connector.list_items()))
         known = await self._known_documents()
         await self._register_items(items)
-        prepared_q: asyncio.Queue[Any] = asyncio.Queue(maxsize=64)
+        prepared_q: asyncio.Queue[Any] = asyncio.Queue(maxsize=256)
         written_q: asyncio.Queue[Any] = asyncio.Queue(maxsize=64)
         stages = [
             asyncio.create_task(self._prepare_all(items, known, prepared_q)),
@@ -200,7 +200,7 @@ class IngestRun:
     # -- stage 2: embed ----------------------------------------------------------------------------
 
     async def _embed_all(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
-        batch_chunks = self.deps.embed_batch_size * 4
+        batch_chunks = self.deps.embed_batch_size * 32
         finished = False
         try:
             while not finished:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.ingest.prepare import PreparedDocument
@@ -102,7 +102,7 @@ async def write_document(
     old_count = sum(len(ids) for ids in old_by_hash.values())
 
     kept = 0
-    new_rows: list[Segment] = []
+    new_rows: list[dict[str, object]] = []
     for position, chunk in enumerate(prepared.chunks):
         fields = {
             "position": position,
@@ -118,23 +118,28 @@ async def write_document(
             kept += 1
             await session.execute(update(Segment).where(Segment.id == ids.pop(0)).values(**fields))
             continue
+        now = utcnow()
         new_rows.append(
-            Segment(
-                id=uuid.uuid4(),
-                document_id=doc.id,
-                project_id=doc.project_id,
-                content=chunk.content,
-                content_hash=chunk.content_hash,
-                embedding=prepared.vectors[chunk.content_hash],
-                embedding_model=model_id,
-                meta={},
+            {
+                "id": uuid.uuid4(),
+                "document_id": doc.id,
+                "project_id": doc.project_id,
+                "content": chunk.content,
+                "content_hash": chunk.content_hash,
+                "embedding": prepared.vectors[chunk.content_hash],
+                "embedding_model": model_id,
+                "meta": {},
+                "created_at": now,
+                "updated_at": now,
                 **fields,
-            )
+            }
         )
     stale = [seg_id for ids in old_by_hash.values() for seg_id in ids]
     for start in range(0, len(stale), 500):
         await session.execute(delete(Segment).where(Segment.id.in_(stale[start : start + 500])))
-    session.add_all(new_rows)
+    if new_rows:
+        # A bulk INSERT: no ORM object per segment (ingestion's CPU goes to the embedder).
+        await session.execute(insert(Segment), new_rows)
     session.add(IndexOutbox(document_id=doc.id, op="upsert"))
     session.add(
         SyncLog(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,11 @@ class SegmentBatch:
 
 async def max_seq(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(IndexOutbox.seq))) or 0)
+
+
+async def oldest_pending(session: AsyncSession, after: int) -> datetime | None:
+    """When the oldest change the index has not applied yet was committed (None: nothing pending)."""
+    return await session.scalar(select(func.min(IndexOutbox.created_at)).where(IndexOutbox.seq > after))
 
 
 async def changed_documents(session: AsyncSession, after: int, limit: int) -> tuple[list[uuid.UUID], int]:

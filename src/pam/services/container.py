@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from dataclasses import dataclass, field
 
 import structlog
@@ -39,6 +40,7 @@ from pam.store.migrate import ensure_schema
 
 log = structlog.get_logger("pam.services")
 FOLLOW_INTERVAL_S = 2.0
+MIN_SYNC_GAP_S = 1.0
 
 
 @dataclass
@@ -74,7 +76,10 @@ class Services:
             async with sessions.begin() as session:
                 await ensure_default_project(session)
             embedder = await asyncio.to_thread(
-                MiniLMEmbedder, threads=settings.embed_threads, batch_size=settings.embed_batch_size
+                MiniLMEmbedder,
+                threads=settings.embed_threads or 1,
+                workers=settings.embed_workers or os.cpu_count() or 1,
+                batch_size=settings.embed_batch_size,
             )
             index = EmbeddedIndex(sessions, settings.data_dir / "index", embedder.dim)
             await index.start()
@@ -130,7 +135,12 @@ class Services:
         return services
 
     async def _follow_index(self) -> None:
-        """Keep the index caught up: at once after our own commits, and every few seconds for other processes'."""
+        """Keep the index caught up: soon after our own commits, and every few seconds for other processes'.
+
+        During an ingestion documents commit many times a second; applying them in groups (at most
+        one index commit per `MIN_SYNC_GAP_S`) keeps tantivy's commits and merges off the cores the
+        embedder needs. Search stays consistent either way: it only sees what the index applied.
+        """
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._index_dirty.wait(), timeout=FOLLOW_INTERVAL_S)
@@ -139,6 +149,7 @@ class Services:
                 await self.index.sync()
             except Exception:
                 log.exception("index_sync_failed")
+            await asyncio.sleep(MIN_SYNC_GAP_S)
 
     async def sync_index(self) -> int:
         return await self.index.sync()

@@ -8,6 +8,7 @@ the model itself would; the chunker keeps chunks within `max_tokens` so that nev
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,7 @@ class MiniLMEmbedder:
         tokenizer_path: Path | None = None,
         *,
         threads: int | None = None,
+        workers: int = 1,
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_seq_length: int = MAX_SEQ_LENGTH,
     ) -> None:
@@ -60,6 +62,7 @@ class MiniLMEmbedder:
         self.tokenizer = MiniLMTokenizer(tokenizer_path, max_seq_length=max_seq_length)
         self.max_tokens = self.tokenizer.max_tokens
         self.batch_size = batch_size
+        self.workers = max(1, workers)
         self.threads = threads
         self._session = self._open_session(model_path or default_model_path(), threads)
         names = {i.name for i in self._session.get_inputs()}
@@ -75,6 +78,9 @@ class MiniLMEmbedder:
         options.intra_op_num_threads = threads or 0  # 0: onnxruntime picks one per physical core
         options.inter_op_num_threads = 1  # a sequential BERT graph has no parallel branches worth it
         options.log_severity_level = 3
+        # Idle intra-op threads spin by default, burning the cores that parsing and writing need
+        # while ingestion overlaps them with embedding.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph types
@@ -101,8 +107,9 @@ class MiniLMEmbedder:
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
         # Sorting by length keeps padding (wasted compute) small; the stable sort keeps it deterministic.
         order = np.argsort(lengths, kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(idx: npt.NDArray[np.int64]) -> None:
             width = int(lengths[idx].max())
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -111,6 +118,15 @@ class MiniLMEmbedder:
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             out[idx] = self._run(ids, mask)
+
+        if self.workers > 1 and len(batches) > 1:
+            # Independent single-threaded runs, one per core: no intra-op barrier waits on a core
+            # that is busy with something else (parsing, writing), which is what ingestion overlaps.
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="embed") as pool:
+                list(pool.map(run, batches))
+        else:
+            for idx in batches:
+                run(idx)
         return out
 
     def _run(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> Vectors:
