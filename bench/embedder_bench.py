@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/embedder_bench.py [--docs 1000] [--queries 200] [--chunk-docs 5000]
 
-What it measures (all on SciFact, /work/shared/eval/scifact)
+What it measures (all on SciFact, ../shared/eval/scifact beside the repository)
 - Chunking: `StructureChunker.for_embedder(MiniLMEmbedder)` (target 200, overlap 30, max 254 model
   tokens) over the first --chunk-docs abstracts (title as a heading, abstract as one text block),
   counting included; once with summed counts (the production setting) and once with every chunk
@@ -35,7 +35,7 @@ from pam.ingest.embedder.minilm import MiniLMEmbedder
 from pam.ingest.parsers.base import Block, ParsedDocument
 
 HERE = Path(__file__).resolve().parent
-SCIFACT = Path("/work/shared/eval/scifact")
+SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
 RESULTS = HERE / "results" / "embedder.json"
 BATCH_SIZES = (16, 32, 64)
 THREADS = (1, 2)

@@ -56,7 +56,7 @@ from pam.search.vector_matrix import VectorMatrix
 
 HERE = Path(__file__).resolve().parent
 
-SCIFACT = Path("/work/shared/eval/scifact")
+SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results" / "engines.json"
 NO_FILTER = SearchFilters()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ from pam.data.query import lock_down, open_readonly
 from pam.errors import InvalidInput
 from tests.data.conftest import Loaded
 
-SECRET = Path("/tmp/pam-hostile-sql-should-not-exist")
+SECRET = Path(tempfile.gettempdir()) / "pam-hostile-sql-should-not-exist"
 
 HOSTILE = {
     "copy_to_file": (f"COPY kpi_targets TO '{SECRET}.csv'", "only SELECT"),
@@ -108,8 +109,8 @@ def test_rows_are_limited_and_flagged(loaded: Loaded) -> None:
         "SELECT * FROM read_text('/etc/passwd')",
         "SELECT * FROM read_csv('/etc/passwd')",
         "SELECT * FROM glob('/*')",
-        "COPY (SELECT 1) TO '/tmp/pam-hostile-sql-should-not-exist.csv'",
-        "ATTACH '/tmp/pam-hostile-sql-should-not-exist.duckdb' AS x",
+        f"COPY (SELECT 1) TO '{SECRET}.csv'",
+        f"ATTACH '{SECRET}.duckdb' AS x",
         "INSTALL httpfs",
         "LOAD httpfs",
         "SET enable_external_access = true",
