@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from pam.api.app import create_app
 from pam.services.container import Services
 from pam.settings import Settings
-from tests.conftest import running_app
+from tests.conftest import make_settings, running_app
 
 TERMINAL = ("completed", "failed", "cancelled")
 # The machine is shared and the real model embeds every chunk: generous, but bounded.
@@ -128,3 +129,13 @@ def assert_error_body(response: httpx.Response, status: int, code: str | None = 
         assert body["error"]["code"] == code, body
     error: dict[str, Any] = body["error"]
     return error
+
+
+def llm_settings(provider: str, model_server: Any, data_dir: Path) -> Settings:
+    """Settings for an app whose LLM provider (openai or anthropic) is the fake model server."""
+    connection: dict[str, Any] = (
+        {"openai_api_key": SecretStr("test"), "openai_base_url": model_server.openai_base_url}
+        if provider == "openai"
+        else {"anthropic_api_key": SecretStr("test"), "anthropic_base_url": model_server.anthropic_base_url}
+    )
+    return make_settings(data_dir, llm_provider=provider, llm_model="fake", **connection)

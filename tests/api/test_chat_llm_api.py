@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from tests.answer.helpers import tool_results
-from tests.api.harness import Harness, parse_sse, start_harness, write
-from tests.conftest import make_settings
+from tests.api.harness import Harness, llm_settings, parse_sse, start_harness, write
 from tests.fakes.model_script import Drop, Text, ToolUse
 from tests.fakes.model_server import FakeModelServer
 
@@ -33,17 +31,7 @@ async def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_server: FakeModelServer
 ) -> AsyncIterator[Harness]:
     provider: str = request.param
-    connection: dict[str, Any] = (
-        {"openai_api_key": SecretStr("test"), "openai_base_url": model_server.openai_base_url}
-        if provider == "openai"
-        else {"anthropic_api_key": SecretStr("test"), "anthropic_base_url": model_server.anthropic_base_url}
-    )
-    settings = make_settings(
-        tmp_path_factory.mktemp(f"chat-{provider}") / "data",
-        llm_provider=provider,
-        llm_model="fake",
-        **connection,
-    )
+    settings = llm_settings(provider, model_server, tmp_path_factory.mktemp(f"chat-{provider}") / "data")
     async with start_harness(settings) as harness:
         folder = harness.folder("refunds")
         write(

@@ -9,15 +9,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
-from pydantic import SecretStr
 
 from tests.answer.helpers import tool_results
-from tests.api.harness import Harness, parse_sse, start_harness
-from tests.conftest import make_settings
+from tests.api.harness import Harness, llm_settings, parse_sse, start_harness
 from tests.fakes.model_script import Text, ToolUse
 from tests.fakes.model_server import FakeModelServer
 
@@ -37,17 +34,7 @@ async def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_server: FakeModelServer
 ) -> AsyncIterator[Harness]:
     provider: str = request.param
-    connection: dict[str, Any] = (
-        {"openai_api_key": SecretStr("test"), "openai_base_url": model_server.openai_base_url}
-        if provider == "openai"
-        else {"anthropic_api_key": SecretStr("test"), "anthropic_base_url": model_server.anthropic_base_url}
-    )
-    settings = make_settings(
-        tmp_path_factory.mktemp(f"tables-{provider}") / "data",
-        llm_provider=provider,
-        llm_model="fake",
-        **connection,
-    )
+    settings = llm_settings(provider, model_server, tmp_path_factory.mktemp(f"tables-{provider}") / "data")
     async with start_harness(settings) as harness:
         folder = harness.folder("kpi")
         shutil.copy(HANDBOOK / "data" / "kpi_targets.csv", folder / "kpi_targets.csv")
