@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bench.common import SCIFACT, markdown_table, write
 from pam.access import LOCAL_ADMIN
 from pam.evaluation import beir
+from pam.ingest.embedding_text import embedding_text
 from pam.logs import configure_logging
 from pam.services import ingestion
 from pam.services.container import Services
@@ -56,7 +57,9 @@ async def main(limit: int | None) -> dict[str, Any]:
     try:
         first, first_s = await ingest(services, folder)
         async with services.sessions() as s:
-            chunks = list(await s.scalars(select(Segment.content)))
+            rows = (await s.execute(select(Segment.section_path, Segment.content))).all()
+        # Exactly what the pipeline gave the model: each chunk with its section header.
+        chunks = [embedding_text(path, content, services.embedder.count_tokens) for path, content in rows]
         started = time.perf_counter()
         await asyncio.to_thread(services.embedder.embed, chunks)
         bare_s = time.perf_counter() - started
