@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import subprocess
 import tempfile
 import uuid
@@ -12,9 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from fastapi import FastAPI
 
 from pam.api.app import create_app
+from pam.logs import configure_logging
 from pam.settings import Settings
 
 # Keep the developer's environment and .env out of tests: each test states its settings.
@@ -129,3 +133,18 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
         return make_settings(tmp_path / f"data-{uuid.uuid4().hex[:6]}", **overrides)
 
     return build
+
+
+@pytest.fixture
+def log_stream() -> Iterator[io.StringIO]:
+    """Structured logs of the test, as JSON lines in a string; logging is restored afterwards."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure_logging("debug", "json", stream=stream)
+    try:
+        yield stream
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        structlog.reset_defaults()

@@ -3,30 +3,10 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 
-import pytest
-import structlog
-
-from pam.logs import configure_logging
 from tests.access.conftest import Harness
 
 SENTINEL = "Sentinel-Pa55word-7f3a9c"
-
-
-@pytest.fixture
-def log_stream() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    stream = io.StringIO()
-    configure_logging("debug", "json", stream=stream)
-    try:
-        yield stream
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        structlog.reset_defaults()
 
 
 async def test_passwords_stay_out_of_logs_and_responses(harness: Harness, log_stream: io.StringIO) -> None:

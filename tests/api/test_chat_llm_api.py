@@ -4,7 +4,7 @@ server: the agent searches, cites [1] and [3]; a dropped connection ends the str
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,12 +18,6 @@ from tests.fakes.model_server import FakeModelServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SEARCH = ToolUse("search_knowledge", {"query": "refund"})
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[FakeModelServer]:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["openai", "anthropic"])

@@ -7,7 +7,7 @@ list the tables, query one, and answer citing the query result as [1].
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +21,6 @@ from tests.fakes.model_server import FakeModelServer
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 HANDBOOK = Path(__file__).resolve().parents[2] / "examples" / "handbook"
 SQL = "SELECT target FROM kpi_targets WHERE metric = 'wau' AND quarter = '2026-Q3'"
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[FakeModelServer]:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["openai", "anthropic"])

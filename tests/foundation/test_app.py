@@ -3,14 +3,11 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import httpx
-import pytest
 import structlog
 
 from pam.api.app import create_app
-from pam.logs import configure_logging
 from pam.settings import Settings
 from pam.store.models import Project
 from tests.conftest import running_app
@@ -37,20 +34,6 @@ async def test_request_id_is_generated_when_absent_or_unsafe(client: httpx.Async
         "x-request-id"
     ]
     assert "<" not in unsafe and len(unsafe) == 32
-
-
-@pytest.fixture
-def log_stream() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    stream = io.StringIO()
-    configure_logging("info", "json", stream=stream)
-    try:
-        yield stream
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        structlog.reset_defaults()
 
 
 async def test_every_log_line_of_a_request_carries_its_id(
