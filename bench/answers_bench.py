@@ -43,7 +43,7 @@ async def main() -> dict[str, Any]:
             task = await ingestion.create_folder_task(
                 s, LOCAL_ADMIN, project, str(HANDBOOK), settings.ingest_roots
             )
-        services.tasks.start(task.id)
+        await services.tasks.submit(task.id)
         await services.tasks.wait(task.id)
         await services.sync_index()
         async with services.sessions() as s:

@@ -36,7 +36,7 @@ async def ingest(services: Services, folder: Path) -> tuple[IngestionTask, float
         task = await ingestion.create_folder_task(
             s, LOCAL_ADMIN, project, str(folder), services.settings.ingest_roots
         )
-    services.tasks.start(task.id)
+    await services.tasks.submit(task.id)
     await services.tasks.wait(task.id)
     elapsed = time.perf_counter() - started
     async with services.sessions() as s:

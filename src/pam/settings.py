@@ -18,6 +18,8 @@ LogFormat = Literal["json", "console"]
 LLMProviderName = Literal["extractive", "anthropic", "openai"]
 AuthMode = Literal["none", "required"]
 SearchMode = Literal["hybrid", "keyword", "vector"]
+IndexChoice = Literal["auto", "embedded", "postgres"]
+QueueChoice = Literal["auto", "local", "redis"]
 
 
 class Settings(BaseSettings):
@@ -27,7 +29,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default: a SQLite file in the data dir"
     )
-    redis_url: SecretStr | None = None
+    redis_url: SecretStr | None = Field(
+        default=None, description="redis://... : shared result cache, rate limits and the ingestion queue"
+    )
+    # `auto`: PostgreSQL's own index (tsvector BM25 + pgvector) on PostgreSQL, the embedded one on SQLite.
+    search_index: IndexChoice = "auto"
+    # `auto`: the Redis queue (run `pam worker`) when PAM_REDIS_URL is set, else tasks run in the server.
+    task_queue: QueueChoice = "auto"
+    worker_concurrency: int = Field(
+        default=1, ge=1, le=16, description="ingestion jobs one `pam worker` runs at once"
+    )
+    # A queued job whose worker stops heartbeating for this long goes back on the queue.
+    worker_heartbeat_s: int = Field(default=20, ge=2, le=600)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -94,6 +107,19 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return make_url(self.resolved_database_url).get_backend_name() == "sqlite"
+
+    @property
+    def effective_search_index(self) -> Literal["embedded", "postgres"]:
+        if self.search_index != "auto":
+            return self.search_index
+        return "embedded" if self.is_sqlite else "postgres"
+
+    @property
+    def effective_task_queue(self) -> Literal["local", "redis"]:
+        if self.task_queue != "auto":
+            return self.task_queue
+        # Workers share the database: a SQLite file keeps its tasks in its own server process.
+        return "redis" if self.redis_url is not None and not self.is_sqlite else "local"
 
     @property
     def effective_llm_provider(self) -> LLMProviderName:

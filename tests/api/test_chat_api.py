@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from tests.api.harness import Harness, assert_error_body, parse_sse, start_harness
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 HANDBOOK = Path(__file__).resolve().parents[2] / "examples" / "handbook"
@@ -21,9 +21,12 @@ SAMPLE = ["metrics/dau.md", "metrics/retention.md", "onboarding/glossary.md"]
 DAU_QUESTION = "How do we count daily active users? Which actions make someone count as active?"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    async with start_harness(make_settings(tmp_path_factory.mktemp("chat") / "data")) as harness:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
+    data_dir = tmp_path_factory.mktemp("chat") / "data"
+    async with deployment(request.param, data_dir, request) as settings, start_harness(settings) as harness:
         folder = harness.folder("handbook")
         for rel in SAMPLE:
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from tests.api.harness import Harness, assert_error_body, start_harness, write
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SMALL_DOCS = 30
@@ -39,9 +39,12 @@ class Library:
         return doc_id
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def library(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Library]:
-    async with start_harness(make_settings(tmp_path_factory.mktemp("documents") / "data")) as api:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def library(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Library]:
+    data_dir = tmp_path_factory.mktemp("documents") / "data"
+    async with deployment(request.param, data_dir, request) as settings, start_harness(settings) as api:
         folder = api.folder("library")
         files: dict[str, str | bytes] = {
             f"doc-{i:02d}.md": f"# Ledger {i:02d} walrus\n\nEntry {i} of the walrus ledger: {i * 3} tusks.\n"

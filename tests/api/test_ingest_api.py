@@ -14,14 +14,17 @@ from sqlalchemy import func, select
 
 from pam.store.models import Document, Segment
 from tests.api.harness import TASK_TIMEOUT_S, Harness, assert_error_body, parse_sse, start_harness, write
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    async with start_harness(make_settings(tmp_path_factory.mktemp("ingest-api") / "data")) as harness:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
+    data_dir = tmp_path_factory.mktemp("ingest-api") / "data"
+    async with deployment(request.param, data_dir, request) as settings, start_harness(settings) as harness:
         yield harness
 
 

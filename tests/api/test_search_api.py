@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from tests.api.harness import Harness, assert_error_body, start_harness, write
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 MODES = ("hybrid", "keyword", "vector")
@@ -24,9 +24,12 @@ class Corpus:
     folder_ingested_by: datetime  # every folder document was written before this moment
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def corpus(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Corpus]:
-    async with start_harness(make_settings(tmp_path_factory.mktemp("search") / "data")) as api:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def corpus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Corpus]:
+    data_dir = tmp_path_factory.mktemp("search") / "data"
+    async with deployment(request.param, data_dir, request) as settings, start_harness(settings) as api:
         folder = api.folder("corpus")
         write(
             folder,

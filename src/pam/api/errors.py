@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pam.api.web import web_fallback
 from pam.errors import PamError, RateLimited
+from pam.store.outage import database_reachable, looks_like_outage
 
 _HTTP_CODES = {
     400: "invalid_input",
@@ -23,6 +24,16 @@ _HTTP_CODES = {
     422: "invalid_input",
     429: "rate_limited",
 }
+
+
+RETRY_AFTER_OUTAGE_S = 5
+
+
+async def _database_down(request: Request, exc: Exception) -> bool:
+    if looks_like_outage(exc):
+        return True
+    services = getattr(request.app.state, "services", None)
+    return services is not None and not await database_reachable(services.engine)
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -61,7 +72,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if await _database_down(request, exc):
+            # Not a bug: the database is restarting or unreachable. Clients retry; nothing was half-done
+            # (every write is one transaction).
+            log.warning("database_unavailable", error_type=type(exc).__name__)
+            return JSONResponse(
+                error_body("unavailable", "The database is unavailable; retry in a few seconds."),
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_OUTAGE_S)},
+            )
         log.exception("unhandled_error", error_type=type(exc).__name__)
         return JSONResponse(
             error_body("internal_error", "An internal error occurred. It has been logged."), status_code=500

@@ -58,7 +58,7 @@ async def _ingest(
         task = await ingestion.create_folder_task(
             s, LOCAL_ADMIN, target, path, services.settings.ingest_roots, include=include, exclude=exclude
         )
-    services.tasks.start(task.id)
+    await services.tasks.submit(task.id)
     if json_out:
         await services.tasks.wait(task.id)
     else:

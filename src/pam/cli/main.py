@@ -15,6 +15,7 @@ from pam.cli import (
     serve,
     sql_cmd,
     users_cmd,
+    worker_cmd,
 )
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.command("search")(search_cmd.search)
 app.command("ask")(ask_cmd.ask)
 app.command("eval")(eval_cmd.eval_command)
 app.command("sql")(sql_cmd.sql)
+app.command("worker")(worker_cmd.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(projects_cmd.app, name="projects")

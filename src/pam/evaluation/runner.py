@@ -72,7 +72,7 @@ async def ingest_corpus(
         task = await ingestion.create_folder_task(
             s, LOCAL_ADMIN, project, str(folder), services.settings.ingest_roots
         )
-    services.tasks.start(task.id)
+    await services.tasks.submit(task.id)
     await services.tasks.wait(task.id)
     await services.sync_index()
     async with services.sessions() as s:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import structlog
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pam.errors import ParseError
 from pam.ingest.chunker import Chunker
@@ -35,6 +35,7 @@ from pam.ingest.sources.base import SourceConnector, SourceItem
 from pam.ingest.table_sink import TableSink
 from pam.ingest.writer import existing_vectors, mark_deleted, write_document
 from pam.store.models import Document, IngestionTask, Source, TaskItem
+from pam.store.outage import is_outage
 from pam.store.types import utcnow
 
 log = structlog.get_logger("pam.ingest")
@@ -55,6 +56,7 @@ class Outcome:
 
 @dataclass
 class PipelineDeps:
+    engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     embedder: Embedder
     parsers: ParserRegistry
@@ -294,10 +296,13 @@ class IngestRun:
                     .where(IngestionTask.id == self.task_id)
                     .values(**self.progress.counters, heartbeat_at=utcnow(), updated_at=utcnow())
                 )
-        except Exception:
+        except Exception as exc:
             # The transaction rolled back: nothing of this document was written.
-            log.exception("write_failed", path=item.source_id)
             self.progress.counters.update(counted)
+            if await is_outage(exc, self.deps.engine):
+                # Not this document's fault: the run stops here and is resumed when the database returns.
+                raise
+            log.exception("write_failed", path=item.source_id)
             self.progress.add(failed=1, processed=1)
             async with self.deps.sessions.begin() as s:
                 await s.execute(

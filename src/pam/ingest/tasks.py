@@ -1,9 +1,14 @@
-"""Persistent ingestion tasks run by an in-process runner.
+"""Persistent ingestion tasks and the runner that executes them.
 
 A task is a row first (`pending`), so it survives the process. The runner executes at most
-`concurrency` tasks at once, keeps a heartbeat, honours cancel requests, and on start-up
-takes over tasks a dead process left `pending` or `running`: they are run again, which is
-safe because ingestion is idempotent (unchanged files are skipped, each document commits whole).
+`concurrency` tasks at once, keeps a heartbeat, honours cancel requests (read from the row, so a
+cancel from another process works), and takes over tasks a dead process left `pending` or
+`running`: they are run again, which is safe because ingestion is idempotent (unchanged files
+are skipped, each document commits whole).
+
+The same runner executes tasks in the server (`start`, the embedded default) and in `pam worker`
+(`execute`, called by a queue job). A database outage never fails a task: the run stops, waits
+for the database and resumes.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import structlog
@@ -21,14 +26,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pam.errors import Conflict, NotFound
 from pam.ingest.pipeline import IngestRun, PipelineDeps
 from pam.ingest.roots import resolve_under_roots
+from pam.ingest.source_lock import SourceLocks
 from pam.ingest.sources.base import SourceConnector
 from pam.ingest.sources.folder import FolderSource
 from pam.ingest.sources.upload import UploadSource
 from pam.store.models import IngestionTask, Source
+from pam.store.outage import is_outage
 from pam.store.types import utcnow
 
 log = structlog.get_logger("pam.tasks")
 TERMINAL = ("completed", "failed", "cancelled")
+HEARTBEAT_S = 5.0
+OUTAGE_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+# Called with the task's progress (0..1) on every heartbeat: a queue job uses it to stay alive.
+Heartbeat = Callable[[float], Awaitable[None]]
+
+
+class TaskInterrupted(Exception):
+    """The database went away mid-task; the task stays `running` and is resumed."""
 
 
 class TaskRunner:
@@ -47,7 +62,7 @@ class TaskRunner:
         self.uploads_dir = uploads_dir
         self.max_file_bytes = max_file_bytes
         self._slots = asyncio.Semaphore(concurrency)
-        self._source_locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self._source_locks = SourceLocks(deps.engine)
         self._running: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._cancel: dict[uuid.UUID, asyncio.Event] = {}
         self._finished: Callable[[uuid.UUID], None] | None = None
@@ -69,8 +84,7 @@ class TaskRunner:
     def start(self, task_id: uuid.UUID) -> None:
         if task_id in self._running:
             return
-        self._cancel[task_id] = asyncio.Event()
-        job = asyncio.create_task(self._execute(task_id), name=f"ingest-{task_id}")
+        job = asyncio.create_task(self.execute(task_id), name=f"ingest-{task_id}")
         self._running[task_id] = job
         job.add_done_callback(lambda _: (self._running.pop(task_id, None), self._cancel.pop(task_id, None)))
 
@@ -80,16 +94,7 @@ class TaskRunner:
             await asyncio.shield(job)
 
     async def cancel(self, task_id: uuid.UUID) -> IngestionTask:
-        async with self.sessions.begin() as s:
-            task = await s.get(IngestionTask, task_id)
-            if task is None:
-                raise NotFound("task not found")
-            if task.status in TERMINAL:
-                raise Conflict(f"the task is already {task.status}")
-            task.cancel_requested = True
-            if task.status == "pending" and task_id not in self._running:
-                task.status = "cancelled"
-                task.finished_at = utcnow()
+        task = await request_cancel(self.sessions, task_id, started=task_id in self._running)
         if (event := self._cancel.get(task_id)) is not None:
             event.set()
         return task
@@ -103,21 +108,46 @@ class TaskRunner:
 
     # -- execution ---------------------------------------------------------------------------------
 
-    async def _execute(self, task_id: uuid.UUID) -> None:
-        async with self.sessions() as s:
-            source_ref = await s.scalar(
-                select(IngestionTask.source_ref_id).where(IngestionTask.id == task_id)
-            )
-        # Two tasks on one source (a double-click, a re-index during a sync) would race on the same
-        # documents (duplicate inserts, interleaved diffs): they run one after the other, the waiting
-        # one stays `pending` without holding a slot.
-        lock = self._source_locks.setdefault(source_ref, asyncio.Lock()) if source_ref else asyncio.Lock()
-        async with lock:
-            await self._execute_now(task_id)
+    async def execute(self, task_id: uuid.UUID, heartbeat: Heartbeat | None = None) -> None:
+        """Run one task until it has a final status, waiting out database outages."""
+        self._cancel.setdefault(task_id, asyncio.Event())
+        try:
+            for attempt in range(1_000_000):
+                try:
+                    await self._execute(task_id, heartbeat)
+                    return
+                except TaskInterrupted:
+                    delay = OUTAGE_BACKOFF_S[min(attempt, len(OUTAGE_BACKOFF_S) - 1)]
+                    log.warning("task_waiting_for_database", task_id=str(task_id), retry_in_s=delay)
+                    await asyncio.sleep(delay)
+        finally:
+            if task_id not in self._running:
+                self._cancel.pop(task_id, None)
 
-    async def _execute_now(self, task_id: uuid.UUID) -> None:
+    async def _execute(self, task_id: uuid.UUID, heartbeat: Heartbeat | None) -> None:
+        try:
+            async with self.sessions() as s:
+                source_ref = await s.scalar(
+                    select(IngestionTask.source_ref_id).where(IngestionTask.id == task_id)
+                )
+            # Two tasks on one source (a double-click, a re-index during a sync, a worker and a CLI run)
+            # would race on the same documents: they run one after the other, the waiting one stays
+            # `pending` without holding a slot.
+            if source_ref is None:
+                await self._execute_now(task_id, heartbeat)
+                return
+            async with self._source_locks.hold(source_ref):
+                await self._execute_now(task_id, heartbeat)
+        except TaskInterrupted:
+            raise
+        except Exception as exc:
+            if await is_outage(exc, self.deps.engine):
+                raise TaskInterrupted from exc
+            raise
+
+    async def _execute_now(self, task_id: uuid.UUID, heartbeat: Heartbeat | None) -> None:
         async with self._slots:
-            cancelled = self._cancel.get(task_id) or asyncio.Event()
+            cancelled = self._cancel.setdefault(task_id, asyncio.Event())
             async with self.sessions.begin() as s:
                 task = await s.get(IngestionTask, task_id)
                 if task is None or task.status in TERMINAL:
@@ -130,7 +160,7 @@ class TaskRunner:
                 task.heartbeat_at = utcnow()
                 source = await s.get(Source, task.source_ref_id) if task.source_ref_id else None
                 kind, params, created_by = task.kind, dict(task.params), task.created_by
-            heartbeat = asyncio.create_task(self._heartbeat(task_id))
+            beating = asyncio.create_task(self._heartbeat(task_id, heartbeat))
             status, error = "completed", None
             try:
                 if source is None:
@@ -144,14 +174,16 @@ class TaskRunner:
                     status = "cancelled"
             except asyncio.CancelledError:
                 # The process is stopping: leave the task to be resumed by the next start.
-                heartbeat.cancel()
+                beating.cancel()
                 raise
             except Exception as exc:
+                if await is_outage(exc, self.deps.engine):
+                    raise TaskInterrupted from exc
                 log.exception("task_failed", task_id=str(task_id))
                 status = "failed"
                 error = exc.message if hasattr(exc, "message") else "the task failed; see the server log"
             finally:
-                heartbeat.cancel()
+                beating.cancel()
             async with self.sessions.begin() as s:
                 await s.execute(
                     update(IngestionTask)
@@ -172,13 +204,43 @@ class TaskRunner:
             folder, root, include=include, exclude=exclude, only=only, max_file_bytes=self.max_file_bytes
         )
 
-    async def _heartbeat(self, task_id: uuid.UUID) -> None:
+    async def _heartbeat(self, task_id: uuid.UUID, hook: Heartbeat | None) -> None:
         while True:
-            await asyncio.sleep(5)
-            async with self.sessions.begin() as s:
-                await s.execute(
-                    update(IngestionTask).where(IngestionTask.id == task_id).values(heartbeat_at=utcnow())
-                )
+            await asyncio.sleep(HEARTBEAT_S)
+            progress = 0.0
+            try:
+                async with self.sessions.begin() as s:
+                    task = await s.get(IngestionTask, task_id)
+                    if task is None:
+                        return
+                    task.heartbeat_at = utcnow()
+                    progress = task.processed / task.total if task.total else 0.0
+                    if task.cancel_requested and (event := self._cancel.get(task_id)) is not None:
+                        event.set()
+            except Exception:
+                # An outage: the run itself notices and waits; the heartbeat just tries again.
+                log.warning("task_heartbeat_failed", task_id=str(task_id))
+            if hook is not None:
+                with contextlib.suppress(Exception):
+                    await hook(progress)
+
+
+async def request_cancel(
+    sessions: async_sessionmaker[AsyncSession], task_id: uuid.UUID, *, started: bool
+) -> IngestionTask:
+    """Ask a task to stop: at once if nothing runs it yet, else at its next check (any process)."""
+    async with sessions.begin() as s:
+        # Locked: a runner flips `pending` to `running` in its own transaction, never in between.
+        task = await s.get(IngestionTask, task_id, with_for_update=True)
+        if task is None:
+            raise NotFound("task not found")
+        if task.status in TERMINAL:
+            raise Conflict(f"the task is already {task.status}")
+        task.cancel_requested = True
+        if task.status == "pending" and not started:
+            task.status = "cancelled"
+            task.finished_at = utcnow()
+    return task
 
 
 def _strings(value: object) -> list[str]:

@@ -28,7 +28,7 @@ from pam.errors import Conflict
 from pam.health import ComponentStatus
 from pam.search import feed
 from pam.search.filters import SearchFilters
-from pam.search.index import Hits
+from pam.search.index import Hits, IndexSize
 from pam.search.keyword_tantivy import IndexWriterBusy, TantivyKeywordIndex
 from pam.search.vector_matrix import VectorMatrix
 from pam.store.types import utcnow
@@ -124,6 +124,9 @@ class EmbeddedIndex:
 
     def snippet(self, query: str, text: str, max_chars: int = 240) -> str:
         return self.keyword_index.snippet(query, text, max_chars)
+
+    async def size(self) -> IndexSize:
+        return IndexSize(segments=len(self.vectors), vector_bytes=self.vectors.nbytes)
 
     async def health(self) -> ComponentStatus:
         started = time.perf_counter()

@@ -7,6 +7,7 @@ from the database (so a segment the database does not have is never returned) an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -16,6 +17,12 @@ from pam.health import ComponentStatus
 from pam.search.filters import SearchFilters
 
 Hits = list[tuple[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSize:
+    segments: int
+    vector_bytes: int  # held in this process's memory; 0 when the vectors live in the database
 
 
 class SearchIndex(Protocol):
@@ -33,6 +40,8 @@ class SearchIndex(Protocol):
     ) -> Hits: ...
 
     def snippet(self, query: str, text: str, max_chars: int = 240) -> str: ...
+
+    async def size(self) -> IndexSize: ...
 
     async def health(self) -> ComponentStatus: ...
 

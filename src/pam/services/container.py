@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from pam.answer.llm import LLM
 from pam.data.catalog import DataCatalog
 from pam.data.sync import CatalogSink
+from pam.errors import InvalidInput
 from pam.health import ComponentStatus, probe
 from pam.ingest.chunker import StructureChunker
+from pam.ingest.dispatch import LocalDispatch, TaskDispatch
 from pam.ingest.embedder.base import Embedder
 from pam.ingest.embedder.minilm import MiniLMEmbedder
 from pam.ingest.embedding_text import HEADER_TOKENS
@@ -28,7 +30,8 @@ from pam.ingest.parsers.limits import ParseLimits
 from pam.ingest.parsers.registry import ParserRegistry, default_parsers
 from pam.ingest.pipeline import PipelineDeps
 from pam.ingest.tasks import TaskRunner
-from pam.search.embedded_index import EmbeddedIndex
+from pam.search.build import open_index
+from pam.search.index import SearchIndex
 from pam.search.service import SearchService
 from pam.services.answering import build_answerer, build_llm
 from pam.services.auth import AuthServices
@@ -50,9 +53,10 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     embedder: Embedder
     parsers: ParserRegistry
-    index: EmbeddedIndex
+    index: SearchIndex
     search: SearchService
-    tasks: TaskRunner
+    runner: TaskRunner  # executes tasks: here (the embedded default) or in `pam worker`
+    tasks: TaskDispatch  # where new tasks go: `runner`, or the Redis queue workers take from
     llm: LLM | None
     auth: AuthServices
     data: DataCatalog
@@ -81,8 +85,7 @@ class Services:
                 workers=settings.embed_workers or os.cpu_count() or 1,
                 batch_size=settings.embed_batch_size,
             )
-            index = EmbeddedIndex(sessions, settings.data_dir / "index", embedder.dim)
-            await index.start()
+            index = await open_index(settings, sessions, embedder.dim)
         except BaseException:
             await engine.dispose()
             raise
@@ -110,9 +113,11 @@ class Services:
             auth=auth,
             data=data,
             chat=ChatService(build_answerer(settings, llm), search, sessions, data),
-            tasks=None,  # type: ignore[arg-type]  # set just below: it needs the services' callback
+            runner=None,  # type: ignore[arg-type]  # set just below: it needs the services' callback
+            tasks=None,  # type: ignore[arg-type]
         )
         deps = PipelineDeps(
+            engine=engine,
             sessions=sessions,
             embedder=embedder,
             parsers=parsers,
@@ -122,16 +127,17 @@ class Services:
             on_commit=services._index_dirty.set,
             tables=CatalogSink(data),
         )
-        services.tasks = TaskRunner(
+        services.runner = TaskRunner(
             deps,
             concurrency=settings.ingest_concurrency,
             ingest_roots=settings.ingest_roots,
             uploads_dir=settings.data_dir / "uploads",
             max_file_bytes=settings.max_file_bytes,
         )
+        services.tasks = _dispatch(settings, services.runner)
         services._background.append(asyncio.create_task(services._follow_index(), name="index-follower"))
-        if run_tasks:
-            await services.tasks.resume_interrupted()
+        if run_tasks and isinstance(services.tasks, LocalDispatch):
+            await services.runner.resume_interrupted()
         return services
 
     async def _follow_index(self) -> None:
@@ -162,14 +168,18 @@ class Services:
         async def embedder() -> None:
             await asyncio.to_thread(self.embedder.embed_query, "health")
 
-        return {
+        components = {
             "database": await probe(database, required=True, failure="database unreachable"),
             "index": await self.index.health(),
             "embedder": await probe(embedder, required=True, failure="embedding model unavailable"),
         }
+        if (queue := await self.tasks.health()) is not None:
+            components["queue"] = queue
+        return components
 
     async def close(self) -> None:
         await self.tasks.close()
+        await self.runner.close()
         for job in self._background:
             job.cancel()
         for job in self._background:
@@ -180,3 +190,17 @@ class Services:
             await self.llm.aclose()
         await self.auth.close()
         await self.engine.dispose()
+
+
+def _dispatch(settings: Settings, runner: TaskRunner) -> TaskDispatch:
+    if settings.effective_task_queue == "local":
+        return LocalDispatch(runner)
+    if settings.is_sqlite or settings.redis_url is None:
+        raise InvalidInput(
+            "PAM_TASK_QUEUE=redis needs PAM_REDIS_URL and a PostgreSQL PAM_DATABASE_URL shared with the workers",
+            code="config",
+        )
+    from pam.ingest.redis_queue import RedisDispatch, open_queue
+
+    queue = open_queue(settings.redis_url.get_secret_value())
+    return RedisDispatch(queue, runner.sessions, heartbeat_s=settings.worker_heartbeat_s)

@@ -31,4 +31,4 @@ async def seed_sample_documents(services: Services) -> None:
             log.warning("seed_skipped", reason=exc.message)
             return
     log.info("seed_started", task_id=str(task.id))
-    services.tasks.start(task.id)
+    await services.tasks.submit(task.id)

@@ -163,7 +163,7 @@ async def reindex_document(
 ) -> TaskOut:
     task = await documents.reindex_task(session, caller, document_id)
     await session.commit()
-    services.tasks.start(task.id)
+    await services.tasks.submit(task.id)
     return TaskOut.of(task, utcnow())
 
 

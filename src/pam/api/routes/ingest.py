@@ -42,7 +42,7 @@ async def ingest_folder(
         exclude=body.exclude,
     )
     await session.commit()
-    services.tasks.start(task.id)
+    await services.tasks.submit(task.id)
     return TaskOut.of(task, utcnow())
 
 
@@ -74,7 +74,7 @@ async def ingest_upload(
         max_file_bytes=services.settings.max_file_bytes,
     )
     await session.commit()
-    services.tasks.start(task.id)
+    await services.tasks.submit(task.id)
     return TaskOut.of(task, utcnow())
 
 

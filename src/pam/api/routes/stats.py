@@ -40,6 +40,7 @@ class StatsResponse(BaseModel):
 async def stats(services: ServicesDep, session: SessionDep, caller: CallerDep) -> StatsResponse:
     counts = await gather_counts(session, caller)
     index = services.index
+    size = await index.size()
     now = utcnow()
     return StatsResponse(
         projects=counts.projects,
@@ -49,11 +50,11 @@ async def stats(services: ServicesDep, session: SessionDep, caller: CallerDep) -
             "error": counts.documents_error,
             "deleted": counts.documents_deleted,
         },
-        segments=len(index.vectors),
+        segments=size.segments,
         index=IndexStats(
-            segments=len(index.vectors),
+            segments=size.segments,
             generation=index.generation,
-            vector_bytes=index.vectors.nbytes,
+            vector_bytes=size.vector_bytes,
             health=ComponentHealth(**asdict(await index.health())),
         ),
         last_document_update=counts.last_document_update,

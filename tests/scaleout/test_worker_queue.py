@@ -1,0 +1,30 @@
+"""Tasks submitted by a server are run by `pam worker`s through the Redis queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from pam.settings import Settings
+from pam.store.models import Document, Segment
+from tests.api.harness import start_harness, write
+from tests.deployments import worker_running
+
+
+async def test_a_folder_task_submitted_to_the_queue_is_run_by_a_worker(
+    scaleout_settings: Callable[..., Settings],
+) -> None:
+    settings = scaleout_settings()
+    async with start_harness(settings) as api:
+        folder = api.folder()
+        write(folder, {f"n{i}.md": f"# Note {i}\n\nThe quokka ledger entry {i}.\n" for i in range(5)})
+        r = await api.client.post("/api/ingest/folder", json={"path": str(folder)})
+        assert r.status_code == 202, r.text
+        async with worker_running(settings):
+            task = await api.wait(r.json()["id"], timeout_s=120)
+        assert task["status"] == "completed" and task["succeeded"] == 5
+        async with api.services.sessions() as s:
+            docs = await s.scalar(select(func.count()).select_from(Document))
+            segs = await s.scalar(select(func.count()).select_from(Segment))
+        assert docs == 5 and segs == 5
