@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         default=1, ge=1, le=16, description="ingestion jobs one `pam worker` runs at once"
     )
     # A queued job whose worker stops heartbeating for this long goes back on the queue.
-    worker_heartbeat_s: int = Field(default=20, ge=2, le=600)
+    worker_heartbeat_s: int = Field(default=20, ge=3, le=600)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -36,7 +36,8 @@ from pam.store.types import utcnow
 
 log = structlog.get_logger("pam.tasks")
 TERMINAL = ("completed", "failed", "cancelled")
-HEARTBEAT_S = 5.0
+HEARTBEAT_S = 5.0  # the task row's heartbeat
+QUEUE_BEAT_S = 1.0  # the queue job's: well inside the shortest job heartbeat timeout (3 s)
 OUTAGE_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 # Called with the task's progress (0..1) on every heartbeat: a queue job uses it to stay alive.
 Heartbeat = Callable[[float], Awaitable[None]]
@@ -65,6 +66,7 @@ class TaskRunner:
         self._source_locks = SourceLocks(deps.engine)
         self._running: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._cancel: dict[uuid.UUID, asyncio.Event] = {}
+        self._progress: dict[uuid.UUID, float] = {}  # processed / total, as of the last heartbeat
         self._finished: Callable[[uuid.UUID], None] | None = None
 
     async def resume_interrupted(self) -> int:
@@ -109,22 +111,30 @@ class TaskRunner:
     # -- execution ---------------------------------------------------------------------------------
 
     async def execute(self, task_id: uuid.UUID, heartbeat: Heartbeat | None = None) -> None:
-        """Run one task until it has a final status, waiting out database outages."""
+        """Run one task until it has a final status, waiting out database outages.
+
+        `heartbeat` is called every few seconds for the whole call, outages included: a queue job
+        that keeps beating is not taken for dead and handed to another worker.
+        """
         self._cancel.setdefault(task_id, asyncio.Event())
+        beating = asyncio.create_task(self._beat(task_id, heartbeat)) if heartbeat is not None else None
         try:
             for attempt in range(1_000_000):
                 try:
-                    await self._execute(task_id, heartbeat)
+                    await self._execute(task_id)
                     return
                 except TaskInterrupted:
                     delay = OUTAGE_BACKOFF_S[min(attempt, len(OUTAGE_BACKOFF_S) - 1)]
                     log.warning("task_waiting_for_database", task_id=str(task_id), retry_in_s=delay)
                     await asyncio.sleep(delay)
         finally:
+            if beating is not None:
+                beating.cancel()
+            self._progress.pop(task_id, None)
             if task_id not in self._running:
                 self._cancel.pop(task_id, None)
 
-    async def _execute(self, task_id: uuid.UUID, heartbeat: Heartbeat | None) -> None:
+    async def _execute(self, task_id: uuid.UUID) -> None:
         try:
             async with self.sessions() as s:
                 source_ref = await s.scalar(
@@ -134,10 +144,10 @@ class TaskRunner:
             # would race on the same documents: they run one after the other, the waiting one stays
             # `pending` without holding a slot.
             if source_ref is None:
-                await self._execute_now(task_id, heartbeat)
+                await self._execute_now(task_id)
                 return
             async with self._source_locks.hold(source_ref):
-                await self._execute_now(task_id, heartbeat)
+                await self._execute_now(task_id)
         except TaskInterrupted:
             raise
         except Exception as exc:
@@ -145,7 +155,7 @@ class TaskRunner:
                 raise TaskInterrupted from exc
             raise
 
-    async def _execute_now(self, task_id: uuid.UUID, heartbeat: Heartbeat | None) -> None:
+    async def _execute_now(self, task_id: uuid.UUID) -> None:
         async with self._slots:
             cancelled = self._cancel.setdefault(task_id, asyncio.Event())
             async with self.sessions.begin() as s:
@@ -160,7 +170,7 @@ class TaskRunner:
                 task.heartbeat_at = utcnow()
                 source = await s.get(Source, task.source_ref_id) if task.source_ref_id else None
                 kind, params, created_by = task.kind, dict(task.params), task.created_by
-            beating = asyncio.create_task(self._heartbeat(task_id, heartbeat))
+            beating = asyncio.create_task(self._heartbeat(task_id))
             status, error = "completed", None
             try:
                 if source is None:
@@ -204,25 +214,28 @@ class TaskRunner:
             folder, root, include=include, exclude=exclude, only=only, max_file_bytes=self.max_file_bytes
         )
 
-    async def _heartbeat(self, task_id: uuid.UUID, hook: Heartbeat | None) -> None:
+    async def _heartbeat(self, task_id: uuid.UUID) -> None:
+        """The row's heartbeat (how other processes tell a live task from an orphan) and cancel requests."""
         while True:
             await asyncio.sleep(HEARTBEAT_S)
-            progress = 0.0
             try:
                 async with self.sessions.begin() as s:
                     task = await s.get(IngestionTask, task_id)
                     if task is None:
                         return
                     task.heartbeat_at = utcnow()
-                    progress = task.processed / task.total if task.total else 0.0
+                    self._progress[task_id] = task.processed / task.total if task.total else 0.0
                     if task.cancel_requested and (event := self._cancel.get(task_id)) is not None:
                         event.set()
             except Exception:
                 # An outage: the run itself notices and waits; the heartbeat just tries again.
                 log.warning("task_heartbeat_failed", task_id=str(task_id))
-            if hook is not None:
-                with contextlib.suppress(Exception):
-                    await hook(progress)
+
+    async def _beat(self, task_id: uuid.UUID, hook: Heartbeat) -> None:
+        while True:
+            with contextlib.suppress(Exception):  # the queue being away must not stop the task
+                await hook(self._progress.get(task_id, 0.0))
+            await asyncio.sleep(QUEUE_BEAT_S)
 
 
 async def request_cancel(
