@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.errors import InvalidInput
 from pam.ingest.embedder.base import Embedder
-from pam.search.cache import ResultCache
+from pam.search.cache import ResultCache, SearchCache
 from pam.search.filters import SearchFilters
 from pam.search.fusion import rrf_fuse
 from pam.search.index import SearchIndex
@@ -73,16 +73,18 @@ class SearchService:
         *,
         rrf_k: int,
         candidates: int,
-        cache_size: int,
+        cache_size: int = 1024,
+        cache: SearchCache | None = None,
         reranker: Reranker | None = None,
     ) -> None:
+        """`cache` (e.g. a shared Redis cache) wins; without one, an in-process LRU of `cache_size`."""
         self.index = index
         self.embedder = embedder
         self.sessions = sessions
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.reranker = reranker
-        self.cache: ResultCache[SearchResult] = ResultCache(cache_size)
+        self.cache: SearchCache = cache if cache is not None else ResultCache[SearchResult](cache_size)
 
     async def search(
         self, query: str, filters: SearchFilters, *, mode: SearchMode = "hybrid", k: int = 10
@@ -94,7 +96,7 @@ class SearchService:
         text = normalize_query(query)
         generation = self.index.generation
         key = (text, filters, k, mode, generation)
-        if (cached := self.cache.get(key)) is not None:
+        if (cached := await self.cache.get(key)) is not None:
             return replace(cached, cached=True, took_ms=round((time.perf_counter() - started) * 1000, 2))
         hits: list[SearchHit] = []
         if text and not filters.matches_nothing():
@@ -108,7 +110,7 @@ class SearchService:
         result = SearchResult(
             text, mode, hits[:k], generation, round((time.perf_counter() - started) * 1000, 2)
         )
-        self.cache.put(key, result)
+        await self.cache.put(key, result)
         return result
 
     async def rank(

@@ -30,11 +30,13 @@ from pam.ingest.parsers.limits import ParseLimits
 from pam.ingest.parsers.registry import ParserRegistry, default_parsers
 from pam.ingest.pipeline import PipelineDeps
 from pam.ingest.tasks import TaskRunner
+from pam.redis_state import RedisState
 from pam.search.build import open_index
 from pam.search.index import SearchIndex
 from pam.search.service import SearchService
 from pam.services.answering import build_answerer, build_llm
 from pam.services.auth import AuthServices
+from pam.services.auth.ratelimit import limits_from
 from pam.services.chat import ChatService
 from pam.services.projects import ensure_default_project
 from pam.settings import Settings
@@ -61,6 +63,7 @@ class Services:
     auth: AuthServices
     data: DataCatalog
     chat: ChatService
+    redis: RedisState | None = None
     _index_dirty: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -71,12 +74,15 @@ class Services:
         llm = build_llm(settings)  # first: a misconfigured provider fails before anything is opened
         url = settings.resolved_database_url
         engine = create_engine(url)
+        redis = RedisState.open(settings)  # None without PAM_REDIS_URL; connects lazily, never fails here
         try:
             # The embedded database is ours alone: bring it to head. A shared PostgreSQL is
             # upgraded by `pam db upgrade` from one place, never by N replicas at start-up.
             await ensure_schema(engine, url, auto_upgrade=settings.is_sqlite)
             sessions = create_session_factory(engine)
-            auth = await AuthServices.start(settings, sessions)  # a weak secret fails before the model loads
+            # Rate limits shared by every server when there is a Redis (a weak secret fails before the model loads).
+            limiter = redis.rate_limiter(limits_from(settings)) if redis is not None else None
+            auth = await AuthServices.start(settings, sessions, limiter=limiter)
             async with sessions.begin() as session:
                 await ensure_default_project(session)
             embedder = await asyncio.to_thread(
@@ -87,6 +93,8 @@ class Services:
             )
             index = await open_index(settings, sessions, embedder.dim)
         except BaseException:
+            if redis is not None:
+                await redis.close()
             await engine.dispose()
             raise
         data = DataCatalog.in_data_dir(settings.data_dir)
@@ -100,6 +108,8 @@ class Services:
             rrf_k=settings.rrf_k,
             candidates=settings.search_candidates,
             cache_size=settings.search_cache_size,
+            # One result cache for every server: keys hold the index generation, which they share.
+            cache=redis.search_cache() if redis is not None and settings.search_cache_size > 0 else None,
         )
         services = cls(
             settings=settings,
@@ -115,6 +125,7 @@ class Services:
             chat=ChatService(build_answerer(settings, llm), search, sessions, data),
             runner=None,  # type: ignore[arg-type]  # set just below: it needs the services' callback
             tasks=None,  # type: ignore[arg-type]
+            redis=redis,
         )
         deps = PipelineDeps(
             engine=engine,
@@ -173,6 +184,8 @@ class Services:
             "index": await self.index.health(),
             "embedder": await probe(embedder, required=True, failure="embedding model unavailable"),
         }
+        if self.redis is not None:
+            components["redis"] = await self.redis.health()
         if (queue := await self.tasks.health()) is not None:
             components["queue"] = queue
         return components
@@ -189,6 +202,8 @@ class Services:
         if self.llm is not None:
             await self.llm.aclose()
         await self.auth.close()
+        if self.redis is not None:
+            await self.redis.close()
         await self.engine.dispose()
 
 
