@@ -115,6 +115,11 @@ async def test_redis_restarted_empty_mid_task_loses_no_task_and_search_keeps_wor
             waiting = await started(api, later)
             r = await api.client.post("/api/search", json={"query": "okapi shipment"})
             assert r.status_code == 200, r.text
+            health = await api.client.get("/api/health")
+            assert health.status_code == 200, health.text
+            assert health.json()["status"] == "degraded"
+            assert health.json()["components"]["redis"]["status"] == "degraded"
+            assert health.json()["components"]["queue"]["status"] == "degraded"
             await asyncio.sleep(TEST_HEARTBEAT_S)
         finally:
             redis_server.start()  # empty: every job it held is gone
