@@ -31,24 +31,30 @@ from tests.access.leak_cases import Call, app_routes, cases
 from tests.access.two_projects import A_NAME, A_TABLE, B_NAME, B_TABLE, World, app_harness, build_world
 from tests.answer.helpers import tool_results
 from tests.api.harness import parse_sse
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 from tests.fakes.model_script import Text, ToolUse, Turn
 from tests.fakes.model_server import FakeModelServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
-    settings = make_settings(
-        tmp_path_factory.mktemp("leak") / "data",
-        auth="required",
-        rate_limit_chat_per_minute=10_000,
-        rate_limit_search_per_minute=10_000,
-        rate_limit_ingest_per_minute=10_000,
-        rate_limit_login=10_000,
-    )
-    async with app_harness(settings) as h:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    async with (
+        deployment(
+            request.param,
+            tmp_path_factory.mktemp("leak") / "data",
+            request,
+            auth="required",
+            rate_limit_chat_per_minute=10_000,
+            rate_limit_search_per_minute=10_000,
+            rate_limit_ingest_per_minute=10_000,
+            rate_limit_login=10_000,
+        ) as settings,
+        app_harness(settings) as h,
+    ):
         yield await build_world(h)
 
 

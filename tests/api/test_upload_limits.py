@@ -8,21 +8,27 @@ import pytest
 import pytest_asyncio
 
 from tests.api.harness import Harness, assert_error_body, start_harness
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 UPLOAD_LIMIT = 4000
 FILE_LIMIT = 3000
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    settings = make_settings(
-        tmp_path_factory.mktemp("upload-limits") / "data",
-        max_upload_bytes=UPLOAD_LIMIT,
-        max_file_bytes=FILE_LIMIT,
-    )
-    async with start_harness(settings) as harness:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
+    async with (
+        deployment(
+            request.param,
+            tmp_path_factory.mktemp("upload-limits") / "data",
+            request,
+            max_upload_bytes=UPLOAD_LIMIT,
+            max_file_bytes=FILE_LIMIT,
+        ) as settings,
+        start_harness(settings) as harness,
+    ):
         yield harness
 
 

@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 from fpdf import FPDF
 from tests.api.harness import Harness, assert_error_body, parse_sse, start_harness, write
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 MIB = 1024 * 1024
@@ -69,14 +69,18 @@ def docx_bomb() -> bytes:
     return out.getvalue()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def ingested(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ingested]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def ingested(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Ingested]:
     base = tmp_path_factory.mktemp("hostile")
     outside = base / "outside"
     outside.mkdir()
     (outside / "secret.md").write_text("# Secret\n\nThe launch code is zebrafishsecret.\n")
-    settings = make_settings(base / "data", max_file_bytes=FILE_LIMIT)
-    async with start_harness(settings) as api:
+    async with (
+        deployment(request.param, base / "data", request, max_file_bytes=FILE_LIMIT) as settings,
+        start_harness(settings) as api,
+    ):
         folder = api.folder("hostile")
         bomb = docx_bomb()
         assert len(bomb) < FILE_LIMIT  # it must reach the parser, not the size check

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 from tests.api.harness import Harness, start_harness, write
-from tests.conftest import make_settings
+from tests.deployments import DEPLOYMENTS, deployment
 
 from pam.access import LOCAL_ADMIN
 from pam.services.knowledge import ScopedKnowledge
@@ -20,9 +20,12 @@ from pam.store.models import SyncLog
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    async with start_harness(make_settings(tmp_path_factory.mktemp("sync") / "data")) as harness:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
+    data_dir = tmp_path_factory.mktemp("sync") / "data"
+    async with deployment(request.param, data_dir, request) as settings, start_harness(settings) as harness:
         yield harness
 
 
