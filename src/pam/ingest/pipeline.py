@@ -202,7 +202,9 @@ class IngestRun:
     # -- stage 2: embed ----------------------------------------------------------------------------
 
     async def _embed_all(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
-        batch_chunks = self.deps.embed_batch_size * 32
+        # A few model batches per parallel model run: enough to keep every run busy, small enough
+        # that progress, the index and a cancel request move every few seconds, not once a minute.
+        batch_chunks = self.deps.embed_batch_size * 8
         finished = False
         try:
             while not finished:

