@@ -44,6 +44,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Addresses of proxies whose X-Forwarded-For/-Proto are believed ("*": any, when only a proxy can reach
+    # the server). Unset: the peer address is the client's, and forwarded headers are ignored.
+    trusted_proxies: str | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: LogFormat = "json"
     web_dir: Path = Field(default=Path("web/dist"), description="the built web UI, served at / when present")

@@ -50,7 +50,7 @@ AuthDep = Annotated[AuthServices, Depends(get_auth)]
 
 
 def client_address(request: Request) -> str:
-    """The peer address. Proxy headers are not trusted (uvicorn runs with proxy_headers=False)."""
+    """The peer address; behind a proxy listed in PAM_TRUSTED_PROXIES, the one it forwarded (uvicorn rewrites it)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -55,7 +55,9 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_config=None,
-        proxy_headers=False,
+        # Only behind a configured proxy: otherwise anyone could pick their address (and dodge the login limit).
+        proxy_headers=settings.trusted_proxies is not None,
+        forwarded_allow_ips=settings.trusted_proxies,
         timeout_graceful_shutdown=5,
     )
 
