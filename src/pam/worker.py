@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from typing import Any
 
 import structlog
+from redis.exceptions import RedisError
 from saq import Worker
 
 from pam.errors import InvalidInput
@@ -54,6 +56,8 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         timers={"sweep": max(1, heartbeat // 3), "abort": 1, "schedule": 1, "worker_info": 10},
         shutdown_grace_period_s=0,
     )
+    quiet = _QuietOutage()
+    logging.getLogger("saq").addFilter(quiet)
     reconciler = asyncio.create_task(_reconcile(services, dispatch, stale_after_s=2.0 * heartbeat))
     stopper = asyncio.create_task(_stop_when(stop, worker)) if stop is not None else None
     log.info("worker_started", concurrency=settings.worker_concurrency, heartbeat_s=heartbeat)
@@ -66,7 +70,21 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
                 with contextlib.suppress(asyncio.CancelledError):
                     await job
         await services.close()
+        logging.getLogger("saq").removeFilter(quiet)
         log.info("worker_stopped")
+
+
+class _QuietOutage(logging.Filter):
+    """Drops SAQ's traceback for every failed upkeep round while Redis is away (several a second).
+
+    The outage is still reported: once per round by `requeue_failed`, and by the health probe.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (
+            record.getMessage().startswith("Upkeep task failed") and isinstance(error, RedisError | OSError)
+        )
 
 
 async def _stop_when(stop: asyncio.Event, worker: Worker[Any]) -> None:

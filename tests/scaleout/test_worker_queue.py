@@ -28,3 +28,19 @@ async def test_a_folder_task_submitted_to_the_queue_is_run_by_a_worker(
             docs = await s.scalar(select(func.count()).select_from(Document))
             segs = await s.scalar(select(func.count()).select_from(Segment))
         assert docs == 5 and segs == 5
+
+
+def test_saq_upkeep_tracebacks_for_a_down_redis_are_dropped_and_other_errors_kept() -> None:
+    import logging
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from pam.worker import _QuietOutage
+
+    def record(message: str, error: BaseException) -> logging.LogRecord:
+        return logging.LogRecord("saq", logging.ERROR, __file__, 1, message, None, (type(error), error, None))
+
+    quiet = _QuietOutage()
+    assert not quiet.filter(record("Upkeep task failed unexpectedly", RedisConnectionError("refused")))
+    assert quiet.filter(record("Upkeep task failed unexpectedly", ValueError("a bug")))
+    assert quiet.filter(record("Error processing job", RedisConnectionError("refused")))
