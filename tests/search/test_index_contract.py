@@ -1,6 +1,7 @@
 """The `SearchIndex` contract: every implementation follows the database through the outbox.
 
-Parametrised over implementations (the embedded tantivy + vector matrix index today). Each test
+Parametrised over implementations: the embedded tantivy + vector matrix index on SQLite, and the
+PostgreSQL index (BM25 over tsvector + pgvector) on a real PostgreSQL. Each test
 writes documents the way ingestion does (one transaction: rows, segments, outbox entry) and checks
 what the index returns after `sync()`, including after a crash between commit and index update.
 """
@@ -8,6 +9,7 @@ what the index returns after `sync()`, including after a crash between commit an
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.ingest.chunker import Chunk
@@ -25,19 +27,30 @@ from pam.ingest.sources.base import SourceItem
 from pam.ingest.writer import mark_deleted, write_document
 from pam.search.embedded_index import EmbeddedIndex
 from pam.search.filters import SearchFilters
+from pam.search.index import SearchIndex
+from pam.search.postgres_index import PostgresIndex
 from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
 from pam.store.models import Document, IndexOutbox, Project, Source
 from pam.store.types import utcnow
 
-EMBEDDER = DeterministicEmbedder(dim=64)
+EMBEDDERS = {
+    "embedded": DeterministicEmbedder(dim=64),
+    # The PostgreSQL index stores vector(384), the shipped model's dimension.
+    "postgres": DeterministicEmbedder(dim=384),
+}
 
 
 @dataclass
 class Env:
     sessions: async_sessionmaker[AsyncSession]
     projects: dict[str, Source]
-    open_index: Callable[[], Awaitable[EmbeddedIndex]]
+    open_index: Callable[[], Awaitable[SearchIndex]]
+    embedder: DeterministicEmbedder
+    # As if the index had crashed after applying the outbox but before recording how far it got.
+    forget_progress: Callable[[SearchIndex], Awaitable[None]]
+    # Make the stored index look built by another analyzer version.
+    mark_built_by_other_settings: Callable[[], Awaitable[None]]
 
     async def add(self, project: str, name: str, texts: list[str]) -> uuid.UUID:
         chunks = [
@@ -48,12 +61,12 @@ class Env:
                 page=None,
                 char_start=0,
                 char_end=len(t),
-                token_count=EMBEDDER.count_tokens(t),
+                token_count=self.embedder.count_tokens(t),
                 content_hash=uuid.uuid4().hex,
             )
             for t in texts
         ]
-        vectors = EMBEDDER.embed(texts)
+        vectors = self.embedder.embed(texts)
         prepared = PreparedDocument(
             item=SourceItem(name, name, 10, utcnow()),
             content_hash=uuid.uuid4().hex,
@@ -69,7 +82,7 @@ class Env:
                 source=self.projects[project],
                 prepared=prepared,
                 uri=name,
-                model_id=EMBEDDER.model_id,
+                model_id=self.embedder.model_id,
                 task_id=None,
                 triggered_by="test",
             )
@@ -79,11 +92,7 @@ class Env:
         return SearchFilters(project_ids=frozenset(str(self.projects[p].project_id) for p in projects))
 
 
-async def _embedded(tmp_path: Path) -> AsyncIterator[Env]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pam.db'}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_engine(url)
-    sessions = create_session_factory(engine)
+async def _make_projects(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Source]:
     projects: dict[str, Source] = {}
     async with sessions.begin() as s:
         for name in ("alpha", "beta"):
@@ -94,26 +103,85 @@ async def _embedded(tmp_path: Path) -> AsyncIterator[Env]:
             s.add(source)
             await s.flush()
             projects[name] = source
+    return projects
+
+
+async def _embedded(tmp_path: Path, url: str) -> AsyncIterator[Env]:
+    await asyncio.to_thread(migrate.upgrade, url)
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    projects = await _make_projects(sessions)
+    embedder = EMBEDDERS["embedded"]
     opened: list[EmbeddedIndex] = []
 
     async def open_index() -> EmbeddedIndex:
-        index = EmbeddedIndex(sessions, tmp_path / "index", EMBEDDER.dim)
+        index = EmbeddedIndex(sessions, tmp_path / "index", embedder.dim)
         await index.start()
         opened.append(index)
         return index
 
+    async def forget_progress(index: SearchIndex) -> None:
+        assert isinstance(index, EmbeddedIndex)
+        index.keyword_index.commit(0)
+        index._vector_seq = 0
+
+    async def mark_built_by_other_settings() -> None:
+        state = tmp_path / "index" / "keyword" / "pam_state.json"
+        stored = json.loads(state.read_text())
+        state.write_text(json.dumps({**stored, "analyzer": "some-older-analyzer"}))
+
     try:
-        yield Env(sessions, projects, open_index)
+        yield Env(sessions, projects, open_index, embedder, forget_progress, mark_built_by_other_settings)
     finally:
         for index in opened:
             await index.close()
         await engine.dispose()
 
 
-@pytest.fixture(params=["embedded"])
+async def _postgres(url: str) -> AsyncIterator[Env]:
+    await asyncio.to_thread(migrate.upgrade, url)
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    projects = await _make_projects(sessions)
+    embedder = EMBEDDERS["postgres"]
+    opened: list[PostgresIndex] = []
+
+    async def open_index() -> PostgresIndex:
+        index = PostgresIndex(sessions, embedder.dim)
+        await index.start()
+        opened.append(index)
+        return index
+
+    async def forget_progress(index: SearchIndex) -> None:
+        # The PostgreSQL index records progress in the same transaction as the rows, so this state
+        # cannot arise from a crash; rewinding it still proves replay adds nothing twice.
+        async with sessions.begin() as s:
+            await s.execute(text("UPDATE search_state SET applied_seq = 0"))
+
+    async def mark_built_by_other_settings() -> None:
+        async with sessions.begin() as s:
+            await s.execute(text("UPDATE search_state SET analyzer = 'some-older-analyzer'"))
+
+    try:
+        yield Env(sessions, projects, open_index, embedder, forget_progress, mark_built_by_other_settings)
+    finally:
+        for index in opened:
+            await index.close()
+        await engine.dispose()
+
+
+@pytest.fixture(params=["embedded", "embedded-on-postgres", "postgres"])
 async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Env]:
-    async for e in _embedded(tmp_path):
-        yield e
+    if request.param == "embedded":
+        async for e in _embedded(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'pam.db'}"):
+            yield e
+    elif request.param == "embedded-on-postgres":
+        # PAM_SEARCH_INDEX=embedded with a PostgreSQL store (one server with a managed database).
+        async for e in _embedded(tmp_path, request.getfixturevalue("pg_database")):
+            yield e
+    else:
+        async for e in _postgres(request.getfixturevalue("pg_database")):
+            yield e
 
 
 async def test_synced_segments_are_found_by_keyword_and_vector(env: Env) -> None:
@@ -122,7 +190,7 @@ async def test_synced_segments_are_found_by_keyword_and_vector(env: Env) -> None
     await env.add("alpha", "b.md", ["Pipeline freshness SLA is six hours."])
     await index.sync()
     keyword = await index.keyword("quokka census", env.scope("alpha"), 5)
-    vector = await index.vector(EMBEDDER.embed_query("quokka census marsupials"), env.scope("alpha"), 5)
+    vector = await index.vector(env.embedder.embed_query("quokka census marsupials"), env.scope("alpha"), 5)
     assert len(keyword) == 1
     assert vector[0][0] == keyword[0][0]
 
@@ -149,7 +217,7 @@ async def test_deleted_document_leaves_the_index(env: Env) -> None:
         await mark_deleted(s, doc, task_id=None, triggered_by="test", when=utcnow())
     await index.sync()
     assert await index.keyword("zeppelin", env.scope("alpha"), 5) == []
-    assert await index.vector(EMBEDDER.embed_query("zeppelin maintenance"), env.scope("alpha"), 5) == []
+    assert await index.vector(env.embedder.embed_query("zeppelin maintenance"), env.scope("alpha"), 5) == []
 
 
 async def test_project_scope_is_applied_inside_both_searches(env: Env) -> None:
@@ -159,7 +227,7 @@ async def test_project_scope_is_applied_inside_both_searches(env: Env) -> None:
     await env.add("alpha", "a.md", ["Onboarding checklist for the analytics team."])
     await index.sync()
     keyword = await index.keyword("onboarding checklist", env.scope("alpha"), 3)
-    vector = await index.vector(EMBEDDER.embed_query("onboarding checklist"), env.scope("alpha"), 3)
+    vector = await index.vector(env.embedder.embed_query("onboarding checklist"), env.scope("alpha"), 3)
     assert len(keyword) == 1 and len(vector) == 1
     assert await index.keyword("onboarding", SearchFilters(project_ids=frozenset()), 3) == []
 
@@ -184,25 +252,20 @@ async def test_replaying_the_outbox_twice_adds_nothing_twice(env: Env) -> None:
     await index.sync()
     first = await index.keyword("obsidian", env.scope("alpha"), 10)
     # As if the index had crashed after applying but before recording the applied sequence.
-    index.keyword_index.commit(0)
-    index._vector_seq = 0
+    await env.forget_progress(index)
     await index.sync()
     again = await index.keyword("obsidian", env.scope("alpha"), 10)
-    vectors = await index.vector(EMBEDDER.embed_query("obsidian ledger"), env.scope("alpha"), 10)
+    vectors = await index.vector(env.embedder.embed_query("obsidian ledger"), env.scope("alpha"), 10)
     assert sorted(i for i, _ in again) == sorted(i for i, _ in first)
     assert len(vectors) == 2
     assert np.isfinite([score for _, score in vectors]).all()
 
 
-async def test_index_built_by_other_settings_is_rebuilt_from_the_database(env: Env, tmp_path: Path) -> None:
-    import json
-
+async def test_index_built_by_other_settings_is_rebuilt_from_the_database(env: Env) -> None:
     first = await env.open_index()
     await env.add("alpha", "a.md", ["Rebuild me: vermilion roadmap."])
     await first.sync()
     await first.close()
-    state = tmp_path / "index" / "keyword" / "pam_state.json"
-    stored = json.loads(state.read_text())
-    state.write_text(json.dumps({**stored, "analyzer": "some-older-analyzer"}))
+    await env.mark_built_by_other_settings()
     second = await env.open_index()
     assert await second.keyword("vermilion", env.scope("alpha"), 5)
