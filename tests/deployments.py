@@ -64,7 +64,7 @@ async def deployment(
             database_url=url,
             redis_url=redis.url,
             worker_heartbeat_s=TEST_HEARTBEAT_S,
-            **{"search_index": "embedded", **overrides},  # TODO(lead): the PostgreSQL index once it lands
+            **overrides,
         )
         async with _workers(settings, workers):
             yield settings

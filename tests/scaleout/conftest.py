@@ -26,7 +26,6 @@ async def scaleout_settings(pg_database: str, redis_url: str, tmp_path: Path) ->
             "database_url": pg_database,
             "redis_url": redis_url,
             "worker_heartbeat_s": TEST_HEARTBEAT_S,
-            "search_index": "embedded",  # TODO(lead)
             **overrides,
         }
         return make_settings(data_dir, **values)

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.errors import Conflict
 from pam.health import ComponentStatus
-from pam.search import feed
+from pam.search import feed, pg_outbox
 from pam.search.filters import SearchFilters
 from pam.search.index import Hits, IndexSize
 from pam.search.keyword_tantivy import IndexWriterBusy, TantivyKeywordIndex
@@ -47,6 +47,8 @@ class EmbeddedIndex:
         self._vector_seq = 0
         self._lock = asyncio.Lock()
         self._keyword_writable = True
+        # On PostgreSQL several writers commit out of seq order: read the outbox the gap-aware way.
+        self._gaps = pg_outbox.GapWatch() if sessions.kw["bind"].dialect.name == "postgresql" else None
 
     @staticmethod
     def _open_keyword(path: Path) -> TantivyKeywordIndex:
@@ -81,8 +83,12 @@ class EmbeddedIndex:
             while True:
                 after = min(self.keyword_index.applied_seq(), self._vector_seq)
                 async with self.sessions() as s:
-                    doc_ids, last = await feed.changed_documents(s, after, OUTBOX_PAGE)
-                    if not doc_ids:
+                    if self._gaps is not None:
+                        page = await pg_outbox.next_page(s, self.sessions, after, OUTBOX_PAGE, self._gaps)
+                        doc_ids, last = page.document_ids, page.applied_to
+                    else:
+                        doc_ids, last = await feed.changed_documents(s, after, OUTBOX_PAGE)
+                    if last <= after:
                         break
                     batch = await feed.segments_of(s, doc_ids, self.dim)
                 ids = [str(d) for d in doc_ids]
