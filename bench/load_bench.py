@@ -167,7 +167,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     ap.add_argument("--files", type=int, help="Markdown files to ingest (default 2000)")
     ap.add_argument("--duration", type=float, help="minimum seconds of client load per mode (default 75)")
-    ap.add_argument("--cap", type=float, help="hard cap on the ingestion phase, seconds (default 120)")
+    ap.add_argument("--cap", type=float, help="hard cap on the ingestion phase, seconds (default 480: enough for 2,000 files on 2 quiet cores)")
     ap.add_argument("--after", type=float, help="seconds of load after ingestion (default 20)")
     ap.add_argument("--search-clients", type=int, default=8)
     ap.add_argument("--chat-clients", type=int, default=2)
@@ -201,7 +201,7 @@ def main(argv: list[str]) -> int:
         search_clients=args.search_clients,
         chat_clients=args.chat_clients,
         duration_s=args.duration or (20.0 if quick else 75.0),
-        cap_s=args.cap or (60.0 if quick else 120.0),
+        cap_s=args.cap or (60.0 if quick else 480.0),
         after_s=args.after or (10.0 if quick else 20.0),
         pace_s=args.pace,
         capacity_s=args.capacity or (8.0 if quick else 15.0),
