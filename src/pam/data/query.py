@@ -25,9 +25,11 @@ import duckdb
 from pam.data.models import Cell, QueryLimits, QueryResult, VisibleTable
 from pam.data.registry import read_registry, visible_names
 from pam.data.sql_guard import check_select
-from pam.errors import InvalidInput
+from pam.errors import InvalidInput, Unavailable
 from pam.ingest.parsers.identifiers import quote_ident
 
+# A writer holds a project file for one document's tables at a time: short waits usually get through.
+ATTACH_RETRY_S: tuple[float | None, ...] = (0.05, 0.1, 0.2, 0.4, None)
 _LOCKDOWN = (
     "SET enable_external_access = false",
     "SET lock_configuration = true",
@@ -52,11 +54,23 @@ def open_readonly(
     )
     try:
         for index, (_, path) in enumerate(projects):
-            con.execute(f"ATTACH {_literal(str(path))} AS s{index} (READ_ONLY)")
+            _attach(con, path, f"s{index}")
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    """ATTACH read-only, waiting briefly while another process (a worker loading tables) holds the file."""
+    for delay in ATTACH_RETRY_S:
+        try:
+            con.execute(f"ATTACH {_literal(str(path))} AS {alias} (READ_ONLY)")
+            return
+        except duckdb.IOException as exc:
+            if delay is None:
+                raise Unavailable("the project's tables are being updated; try again shortly") from exc
+            time.sleep(delay)
 
 
 def attached_tables(

@@ -28,7 +28,7 @@ from pam.answer.strategy import RunState
 from pam.data.catalog import DataCatalog
 from pam.data.models import QueryResult, VisibleTable
 from pam.data.render import format_value
-from pam.errors import PamError
+from pam.errors import PamError, Unavailable
 from pam.ingest.parsers.identifiers import quote_ident
 
 MAX_LISTED = 20
@@ -73,7 +73,13 @@ class TableAnswerer:
         self._projects = tuple(sorted(set(project_ids)))
 
     async def answer(self, question: str) -> TableAnswer | None:
-        return await asyncio.to_thread(self.answer_now, question)
+        """A direct answer from one table, or None (the question then goes to the text answer)."""
+        try:
+            return await asyncio.to_thread(self.answer_now, question)
+        except Unavailable:
+            # Another process is writing the project's tables this instant: answer from text instead
+            # of failing the question.
+            return None
 
     def answer_now(self, question: str) -> TableAnswer | None:
         words = _WORD.findall(question.lower())
