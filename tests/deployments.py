@@ -20,7 +20,8 @@ import pytest
 from pam.settings import Settings
 from pam.store import migrate
 from pam.worker import run_worker
-from tests.conftest import PostgresServer, RedisServer, make_settings
+from tests.conftest import make_settings
+from tests.servers import PostgresServer, RedisServer
 
 DEPLOYMENTS = ("embedded", "scaleout")
 # Short, so a test that kills a worker sees its task picked up again within seconds.

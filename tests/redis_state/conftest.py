@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 
 from pam.redis_state import RedisState
-from tests.conftest import RedisServer
+from tests.servers import RedisServer
 
 # Short, so tests that restart Redis see the breaker let a trial through quickly.
 BREAKER_S = 0.2

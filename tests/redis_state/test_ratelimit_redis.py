@@ -14,8 +14,8 @@ import redis.asyncio
 from pam.errors import RateLimited
 from pam.redis_state import RedisState
 from pam.services.auth.ratelimit import Action, Limit, RateLimiter
-from tests.conftest import RedisServer
 from tests.redis_state.conftest import BREAKER_S, redis_stopped
+from tests.servers import RedisServer
 
 LIMITS = {"search": Limit(3, 60.0)}
 

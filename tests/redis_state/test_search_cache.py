@@ -11,9 +11,9 @@ import time
 import redis.asyncio
 
 from pam.redis_state import RedisSearchCache, RedisState
-from tests.conftest import RedisServer
 from tests.redis_state.conftest import BREAKER_S, redis_stopped
 from tests.redis_state.results import a_key, a_result
+from tests.servers import RedisServer
 
 
 async def test_a_result_round_trips_through_redis(state: RedisState) -> None:

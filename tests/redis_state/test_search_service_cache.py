@@ -26,8 +26,8 @@ from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
 from pam.store.models import Project, Source
 from pam.store.types import utcnow
-from tests.conftest import RedisServer
 from tests.redis_state.conftest import redis_stopped
+from tests.servers import RedisServer
 
 EMBEDDER = DeterministicEmbedder(dim=64)
 

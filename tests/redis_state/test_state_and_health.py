@@ -14,9 +14,10 @@ from pam.errors import InvalidInput
 from pam.redis_state import RedisState
 from pam.redis_state.health import UNREACHABLE
 from pam.services.auth.ratelimit import default_limits
-from tests.conftest import RedisServer, make_settings
+from tests.conftest import make_settings
 from tests.redis_state.conftest import redis_stopped
 from tests.redis_state.results import a_key, a_result
+from tests.servers import RedisServer
 
 
 def test_without_a_redis_url_there_is_no_state(tmp_path: Path) -> None:

@@ -17,10 +17,11 @@ import pytest
 from pam.settings import Settings
 from pam.store import migrate
 from tests.api.harness import Harness, start_harness, write
-from tests.conftest import PostgresServer, RedisServer, make_settings
+from tests.conftest import make_settings
 from tests.deployments import TEST_HEARTBEAT_S
 from tests.scaleout.checks import assert_each_file_once, assert_every_task_final, wait_task
 from tests.scaleout.processes import WorkerProcess
+from tests.servers import PostgresServer, RedisServer
 
 FILES = 200
 TIMEOUT_S = 240.0
