@@ -131,11 +131,16 @@ def assert_error_body(response: httpx.Response, status: int, code: str | None = 
     return error
 
 
-def llm_settings(provider: str, model_server: Any, data_dir: Path) -> Settings:
-    """Settings for an app whose LLM provider (openai or anthropic) is the fake model server."""
+def llm_overrides(provider: str, model_server: Any) -> dict[str, Any]:
+    """Settings that make the LLM provider (openai or anthropic) the fake model server."""
     connection: dict[str, Any] = (
         {"openai_api_key": SecretStr("test"), "openai_base_url": model_server.openai_base_url}
         if provider == "openai"
         else {"anthropic_api_key": SecretStr("test"), "anthropic_base_url": model_server.anthropic_base_url}
     )
-    return make_settings(data_dir, llm_provider=provider, llm_model="fake", **connection)
+    return {"llm_provider": provider, "llm_model": "fake", **connection}
+
+
+def llm_settings(provider: str, model_server: Any, data_dir: Path) -> Settings:
+    """Settings for an app whose LLM provider (openai or anthropic) is the fake model server."""
+    return make_settings(data_dir, **llm_overrides(provider, model_server))

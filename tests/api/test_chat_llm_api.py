@@ -12,7 +12,8 @@ import pytest_asyncio
 from structlog.testing import capture_logs
 
 from tests.answer.helpers import tool_results
-from tests.api.harness import Harness, llm_settings, parse_sse, start_harness, write
+from tests.api.harness import Harness, llm_overrides, parse_sse, start_harness, write
+from tests.deployments import DEPLOYMENTS, deployment
 from tests.fakes.model_script import Drop, Text, ToolUse
 from tests.fakes.model_server import FakeModelServer
 
@@ -20,13 +21,25 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 SEARCH = ToolUse("search_knowledge", {"query": "refund"})
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["openai", "anthropic"])
+@pytest_asyncio.fixture(
+    scope="module",
+    loop_scope="module",
+    params=[(p, d) for p in ("openai", "anthropic") for d in DEPLOYMENTS],
+    ids=lambda pd: "-".join(pd),
+)
 async def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_server: FakeModelServer
 ) -> AsyncIterator[Harness]:
-    provider: str = request.param
-    settings = llm_settings(provider, model_server, tmp_path_factory.mktemp(f"chat-{provider}") / "data")
-    async with start_harness(settings) as harness:
+    provider, mode = request.param
+    async with (
+        deployment(
+            mode,
+            tmp_path_factory.mktemp(f"chat-{provider}") / "data",
+            request,
+            **llm_overrides(provider, model_server),
+        ) as settings,
+        start_harness(settings) as harness,
+    ):
         folder = harness.folder("refunds")
         write(
             folder,

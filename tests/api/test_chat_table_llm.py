@@ -14,7 +14,8 @@ import pytest
 import pytest_asyncio
 
 from tests.answer.helpers import tool_results
-from tests.api.harness import Harness, llm_settings, parse_sse, start_harness
+from tests.api.harness import Harness, llm_overrides, parse_sse, start_harness
+from tests.deployments import DEPLOYMENTS, deployment
 from tests.fakes.model_script import Text, ToolUse
 from tests.fakes.model_server import FakeModelServer
 
@@ -23,13 +24,25 @@ HANDBOOK = Path(__file__).resolve().parents[2] / "examples" / "handbook"
 SQL = "SELECT target FROM kpi_targets WHERE metric = 'wau' AND quarter = '2026-Q3'"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["openai", "anthropic"])
+@pytest_asyncio.fixture(
+    scope="module",
+    loop_scope="module",
+    params=[(p, d) for p in ("openai", "anthropic") for d in DEPLOYMENTS],
+    ids=lambda pd: "-".join(pd),
+)
 async def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_server: FakeModelServer
 ) -> AsyncIterator[Harness]:
-    provider: str = request.param
-    settings = llm_settings(provider, model_server, tmp_path_factory.mktemp(f"tables-{provider}") / "data")
-    async with start_harness(settings) as harness:
+    provider, mode = request.param
+    async with (
+        deployment(
+            mode,
+            tmp_path_factory.mktemp(f"tables-{provider}") / "data",
+            request,
+            **llm_overrides(provider, model_server),
+        ) as settings,
+        start_harness(settings) as harness,
+    ):
         folder = harness.folder("kpi")
         shutil.copy(HANDBOOK / "data" / "kpi_targets.csv", folder / "kpi_targets.csv")
         task = await harness.ingest(folder)

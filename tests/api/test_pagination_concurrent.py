@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from pam.api.app import create_app
 from pam.services.container import Services
 from pam.store.models import Document, Project, Source
-from tests.conftest import make_settings, running_app
+from tests.conftest import running_app
+from tests.deployments import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 ORIGINALS = 1_000
@@ -57,20 +58,23 @@ def document(p: Paging, n: int, title: str, moment: datetime) -> Document:
     )
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def paging(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Paging]:
-    settings = make_settings(tmp_path_factory.mktemp("paging") / "data")
-    app = create_app(settings)
-    async with running_app(app) as client:
-        services: Services = app.state.services
-        async with services.sessions.begin() as s:
-            project = Project(name="paging")
-            s.add(project)
-            await s.flush()
-            source = Source(project_id=project.id, type="folder", name="bulk", key="/bulk")
-            s.add(source)
-            await s.flush()
-        yield Paging(client, services, "paging", project.id, source.id)
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def paging(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Paging]:
+    data_dir = tmp_path_factory.mktemp("paging") / "data"
+    async with deployment(request.param, data_dir, request, workers=0) as settings:
+        app = create_app(settings)
+        async with running_app(app) as client:
+            services: Services = app.state.services
+            async with services.sessions.begin() as s:
+                project = Project(name="paging")
+                s.add(project)
+                await s.flush()
+                source = Source(project_id=project.id, type="folder", name="bulk", key="/bulk")
+                s.add(source)
+                await s.flush()
+            yield Paging(client, services, "paging", project.id, source.id)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
