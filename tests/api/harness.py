@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from pam.api.app import create_app
 from pam.services.container import Services
 from pam.settings import Settings
-from tests.conftest import make_settings, running_app
+from tests.conftest import running_app
 
 TERMINAL = ("completed", "failed", "cancelled")
 # The machine is shared and the real model embeds every chunk: generous, but bounded.
@@ -139,8 +139,3 @@ def llm_overrides(provider: str, model_server: Any) -> dict[str, Any]:
         else {"anthropic_api_key": SecretStr("test"), "anthropic_base_url": model_server.anthropic_base_url}
     )
     return {"llm_provider": provider, "llm_model": "fake", **connection}
-
-
-def llm_settings(provider: str, model_server: Any, data_dir: Path) -> Settings:
-    """Settings for an app whose LLM provider (openai or anthropic) is the fake model server."""
-    return make_settings(data_dir, **llm_overrides(provider, model_server))
