@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -113,13 +114,13 @@ class TaskRunner:
     async def execute(self, task_id: uuid.UUID, heartbeat: Heartbeat | None = None) -> None:
         """Run one task until it has a final status, waiting out database outages.
 
-        `heartbeat` is called every few seconds for the whole call, outages included: a queue job
+        `heartbeat` is called every second for the whole call, outages included: a queue job
         that keeps beating is not taken for dead and handed to another worker.
         """
         self._cancel.setdefault(task_id, asyncio.Event())
         beating = asyncio.create_task(self._beat(task_id, heartbeat)) if heartbeat is not None else None
         try:
-            for attempt in range(1_000_000):
+            for attempt in itertools.count():
                 try:
                     await self._execute(task_id)
                     return
