@@ -15,6 +15,7 @@ from pam.errors import RateLimited
 from pam.redis_state import RedisState
 from pam.services.auth.memory_ratelimit import SlidingWindowLimiter
 from pam.services.auth.ratelimit import Action, Limit, RateLimiter
+from pam.services.auth.redis_ratelimit import RedisRateLimiter
 
 MakeLimiter = Callable[[Mapping[Action, Limit]], RateLimiter]
 
@@ -27,7 +28,7 @@ async def make_limiter(request: pytest.FixtureRequest) -> AsyncIterator[MakeLimi
     url: str = request.getfixturevalue("redis_url")
     state = RedisState.from_url(url)
     try:
-        yield state.rate_limiter
+        yield lambda limits: RedisRateLimiter(state.guard, limits)
     finally:
         await state.close()
 

@@ -14,6 +14,7 @@ import redis.asyncio
 from pam.errors import RateLimited
 from pam.redis_state import RedisState
 from pam.services.auth.ratelimit import Action, Limit, RateLimiter
+from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from tests.redis_state.conftest import BREAKER_S, redis_stopped
 from tests.servers import RedisServer
 
@@ -31,7 +32,7 @@ async def _refused(limiter: RateLimiter, key: str = "user:1") -> bool:
 async def test_two_processes_share_the_counts(redis_url: str) -> None:
     first, second = RedisState.from_url(redis_url), RedisState.from_url(redis_url)
     try:
-        a, b = first.rate_limiter(LIMITS), second.rate_limiter(LIMITS)
+        a, b = RedisRateLimiter(first.guard, LIMITS), RedisRateLimiter(second.guard, LIMITS)
         await a.hit("search", "user:1")
         await b.hit("search", "user:1")
         await a.hit("search", "user:1")
@@ -44,7 +45,7 @@ async def test_two_processes_share_the_counts(redis_url: str) -> None:
 
 
 async def test_the_set_expires_and_names_no_email(state: RedisState, redis_url: str) -> None:
-    limiter = state.rate_limiter({"login": Limit(5, 300.0)})
+    limiter = RedisRateLimiter(state.guard, {"login": Limit(5, 300.0)})
     await limiter.hit("login", "email:alice@example.com")
     raw = redis.asyncio.Redis.from_url(redis_url)
     try:
@@ -59,7 +60,7 @@ async def test_the_set_expires_and_names_no_email(state: RedisState, redis_url: 
 async def test_redis_down_falls_back_to_per_process_limits(
     state: RedisState, redis_server: RedisServer, log_stream: io.StringIO
 ) -> None:
-    limiter = state.rate_limiter(LIMITS)
+    limiter = RedisRateLimiter(state.guard, LIMITS)
     await limiter.hit("search", "user:1")
     with redis_stopped(redis_server):
         started = time.perf_counter()
@@ -78,7 +79,7 @@ async def test_after_a_restart_the_counts_are_shared_again(redis_url: str, redis
     first = RedisState.from_url(redis_url, breaker_s=BREAKER_S)
     second = RedisState.from_url(redis_url, breaker_s=BREAKER_S)
     try:
-        a, b = first.rate_limiter(LIMITS), second.rate_limiter(LIMITS)
+        a, b = RedisRateLimiter(first.guard, LIMITS), RedisRateLimiter(second.guard, LIMITS)
         with redis_stopped(redis_server):
             for _ in range(3):
                 await a.hit("search", "user:1")
@@ -99,7 +100,7 @@ async def test_after_a_restart_the_counts_are_shared_again(redis_url: str, redis
 @pytest.mark.parametrize("action", ["search", "chat"])
 async def test_a_down_redis_never_lets_unlimited_through(redis_server: RedisServer, action: Action) -> None:
     state = RedisState.from_url(redis_server.url, breaker_s=BREAKER_S)
-    limiter = state.rate_limiter({"search": Limit(2, 60.0), "chat": Limit(2, 60.0)})
+    limiter = RedisRateLimiter(state.guard, {"search": Limit(2, 60.0), "chat": Limit(2, 60.0)})
     try:
         with redis_stopped(redis_server):
             outcomes = []

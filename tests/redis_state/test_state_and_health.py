@@ -14,6 +14,7 @@ from pam.errors import InvalidInput
 from pam.redis_state import RedisState
 from pam.redis_state.health import UNREACHABLE
 from pam.services.auth.ratelimit import default_limits
+from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from tests.conftest import make_settings
 from tests.redis_state.conftest import redis_stopped
 from tests.redis_state.results import a_key, a_result
@@ -31,7 +32,7 @@ async def test_opened_from_settings_it_works(tmp_path: Path, redis_url: str) -> 
         health = await state.health()
         assert health.status == "ok" and health.required is False
         assert health.latency_ms is not None and health.latency_ms >= 0
-        await state.rate_limiter(default_limits()).hit("search", "user:1")
+        await RedisRateLimiter(state.guard, default_limits()).hit("search", "user:1")
         cache = state.search_cache(ttl_s=60)
         assert cache.guard is state.guard  # one client and one breaker for everything
     finally:

@@ -9,7 +9,6 @@ skipped once for all of them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -18,10 +17,8 @@ from pam.health import ComponentStatus
 from pam.redis_state.breaker import CircuitBreaker
 from pam.redis_state.client import DEFAULT_TIMEOUT_S, Guard, connect
 from pam.redis_state.health import redis_health
-from pam.redis_state.ratelimit import RedisRateLimiter
 from pam.redis_state.search_cache import DEFAULT_NAMESPACE as CACHE_NAMESPACE
 from pam.redis_state.search_cache import DEFAULT_TTL_S, RedisSearchCache
-from pam.services.auth.ratelimit import Action, Limit
 from pam.settings import Settings
 
 DEFAULT_BREAKER_S = 3.0
@@ -56,9 +53,6 @@ class RedisState:
     ) -> RedisSearchCache:
         """`namespace` keeps deployments (or embedding models) that share one Redis apart."""
         return RedisSearchCache(self.guard, ttl_s=ttl_s, namespace=namespace)
-
-    def rate_limiter(self, limits: Mapping[Action, Limit]) -> RedisRateLimiter:
-        return RedisRateLimiter(self.guard, limits)
 
     async def health(self) -> ComponentStatus:
         return await redis_health(self.guard)

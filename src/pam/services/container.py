@@ -37,6 +37,7 @@ from pam.search.service import SearchService
 from pam.services.answering import build_answerer, build_llm
 from pam.services.auth import AuthServices
 from pam.services.auth.ratelimit import limits_from
+from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from pam.services.chat import ChatService
 from pam.services.projects import ensure_default_project
 from pam.settings import Settings
@@ -81,7 +82,7 @@ class Services:
             await ensure_schema(engine, url, auto_upgrade=settings.is_sqlite)
             sessions = create_session_factory(engine)
             # Rate limits shared by every server when there is a Redis (a weak secret fails before the model loads).
-            limiter = redis.rate_limiter(limits_from(settings)) if redis is not None else None
+            limiter = RedisRateLimiter(redis.guard, limits_from(settings)) if redis is not None else None
             auth = await AuthServices.start(settings, sessions, limiter=limiter)
             async with sessions.begin() as session:
                 await ensure_default_project(session)
