@@ -3,9 +3,7 @@ that is ok with a latency or degraded (never required) when Redis is gone, black
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -59,25 +57,6 @@ async def test_health_is_degraded_while_redis_is_down_then_ok(
     # The probe asks Redis even while the breaker would skip it, and its success closes the breaker.
     assert (await state.health()).status == "ok"
     assert not state.guard.breaker.is_open
-
-
-@pytest.fixture
-async def hung_server() -> AsyncIterator[str]:
-    """A TCP server that accepts connections and never answers: a Redis that hangs."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_hung_redis_costs_one_timeout_per_breaker_window(hung_server: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from sqlalchemy import func, select
@@ -44,3 +45,20 @@ def test_saq_upkeep_tracebacks_for_a_down_redis_are_dropped_and_other_errors_kep
     assert not quiet.filter(record("Upkeep task failed unexpectedly", RedisConnectionError("refused")))
     assert quiet.filter(record("Upkeep task failed unexpectedly", ValueError("a bug")))
     assert quiet.filter(record("Error processing job", RedisConnectionError("refused")))
+
+
+async def test_a_hung_redis_does_not_hang_task_submission(
+    scaleout_settings: Callable[..., Settings], hung_server: str
+) -> None:
+    settings = scaleout_settings(redis_url=hung_server)
+    async with start_harness(settings) as api:
+        folder = api.folder()
+        write(folder, {"a.md": "# A\n\nThe numbat survey.\n"})
+        started = time.monotonic()
+        r = await api.client.post("/api/ingest/folder", json={"path": str(folder)})
+        assert r.status_code == 202, r.text
+        assert time.monotonic() - started < 10  # one bounded wait, not a hang
+        assert r.json()["status"] == "pending"  # kept in PostgreSQL until a worker can take it
+        health = await api.client.get("/api/health")
+        assert health.status_code == 200
+        assert health.json()["components"]["queue"]["status"] == "degraded"

@@ -33,6 +33,7 @@ log = structlog.get_logger("pam.queue")
 QUEUE_NAME = "pam-ingest"
 JOB_FUNCTION = "ingest_task"
 WAIT_POLL_S = 0.5
+SUBMIT_TIMEOUT_S = 2.0
 
 
 class BackoffRedisQueue(RedisQueue):
@@ -74,8 +75,11 @@ class RedisDispatch:
 
     async def submit(self, task_id: uuid.UUID) -> None:
         try:
-            await self.queue.enqueue(job_for(task_id, heartbeat_s=self.heartbeat_s))
-        except (RedisError, OSError):
+            # Bounded: a Redis that accepts connections but never answers must not hang the request.
+            await asyncio.wait_for(
+                self.queue.enqueue(job_for(task_id, heartbeat_s=self.heartbeat_s)), timeout=SUBMIT_TIMEOUT_S
+            )
+        except (RedisError, OSError, TimeoutError):
             # The task row is committed: a worker re-queues it once Redis is back.
             log.warning("task_enqueue_deferred", task_id=str(task_id), reason="queue unavailable")
 
@@ -105,8 +109,9 @@ class RedisDispatch:
         )
 
     async def close(self) -> None:
+        # Bounded: disconnecting from a Redis that hangs waits for it forever.
         with contextlib.suppress(Exception):
-            await self.queue.disconnect()
+            await asyncio.wait_for(self.queue.disconnect(), timeout=SUBMIT_TIMEOUT_S)
 
 
 async def requeue_orphans(
