@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +18,7 @@ from pam.services.container import Services
 from pam.store import migrate
 from pam.store.migrate import SchemaOutdated
 from tests.conftest import make_settings
+from tests.servers import PostgresServer
 
 
 def _pam(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
@@ -134,3 +136,30 @@ def test_serve_on_an_outdated_postgres_schema_exits_with_instructions(
     out = proc.communicate(timeout=60)[0]
     assert proc.returncode == 1
     assert "pam db upgrade" in out
+
+
+def test_upgrade_without_the_right_to_enable_pgvector_says_what_to_do(
+    pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    database = pg_server.create_database()
+    pg_server.psql(f'CREATE ROLE "{role}" LOGIN')
+    pg_server.psql(f'ALTER DATABASE "{database}" OWNER TO "{role}"')
+    url = pg_server.url(database).replace("postgres@", f"{role}@", 1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
+    env.update(PAM_DATABASE_URL=url, PAM_DATA_DIR=str(tmp_path / "data"))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pam.cli.main", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert "may not enable it" in done.stderr and "CREATE EXTENSION vector" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    pg_server.drop_database(database)
+    pg_server.psql(f'DROP ROLE "{role}"')

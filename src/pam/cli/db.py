@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from pam.cli.output import stdout
+from pam.cli.output import fail, stdout
 from pam.logs import configure_logging
 from pam.settings import Settings
 from pam.store import migrate
@@ -21,7 +21,12 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.resolved_database_url, revision)
+    try:
+        migrate.upgrade(settings.resolved_database_url, revision)
+    except RuntimeError as exc:
+        # A migration that cannot proceed says why (e.g. no pgvector on this server): the operator
+        # needs that sentence, not a traceback.
+        fail(str(exc))
     stdout().print(f"schema at {asyncio.run(_current(settings))}")
 
 
