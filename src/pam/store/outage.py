@@ -59,6 +59,8 @@ def looks_like_outage(exc: BaseException) -> bool:
             return True
         if type(current).__name__ in _DRIVER_OUTAGES:
             return True
+        if isinstance(current, OSError) and _raised_while_connecting(current):
+            return True
         current = current.__cause__ or current.__context__
     return False
 
@@ -70,3 +72,18 @@ def _postgres_outage(exc: OperationalError) -> bool:
     if isinstance(code, str):
         return code.startswith("08") or code.startswith("57P")
     return "sqlite" not in type(exc.orig).__module__
+
+
+# Where a refused or missing socket surfaces as a bare OSError (not wrapped by SQLAlchemy): the
+# driver's connect code, reached from the connection pool.
+_CONNECTING_MODULES = ("asyncpg.connect_utils", "asyncpg.connection", "sqlalchemy.pool")
+
+
+def _raised_while_connecting(exc: OSError) -> bool:
+    """True when the OSError came out of opening a database connection, not out of a file operation."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(_CONNECTING_MODULES):
+            return True
+        tb = tb.tb_next
+    return False
