@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from tests.servers import redis_answers, redis_command
 
 STOP_GRACE_S = 10.0
 
@@ -122,24 +123,9 @@ class RedisProcess:
         self.port = free_port()
         data = work_dir / "redis"
         data.mkdir()
-        procs.start(
-            "redis",
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(data),
-            ],
-        )
+        procs.start("redis", redis_command(binary, self.port, str(data)))
         deadline = time.monotonic() + 20
-        while not self._pong():
+        while not redis_answers(self.port):
             procs.check_alive()
             if time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not answer PING")
@@ -148,14 +134,6 @@ class RedisProcess:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-    def _pong(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 def wait_healthy(base_url: str, procs: Processes, timeout_s: float) -> None:

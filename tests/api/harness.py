@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -24,6 +25,7 @@ from pam.api.app import create_app
 from pam.services.container import Services
 from pam.settings import Settings
 from tests.conftest import running_app
+from tests.deployments import DEPLOYMENTS, deployment
 
 TERMINAL = ("completed", "failed", "cancelled")
 # The machine is shared and the real model embeds every chunk: generous, but bounded.
@@ -139,3 +141,20 @@ def llm_overrides(provider: str, model_server: Any) -> dict[str, Any]:
         else {"anthropic_api_key": SecretStr("test"), "anthropic_base_url": model_server.anthropic_base_url}
     )
     return {"llm_provider": provider, "llm_model": "fake", **connection}
+
+
+# Every (provider, deployment) pair, for module fixtures of the LLM chat tests.
+LLM_DEPLOYMENTS = [(p, d) for p in ("openai", "anthropic") for d in DEPLOYMENTS]
+
+
+@asynccontextmanager
+async def llm_harness(
+    request: pytest.FixtureRequest, data_dir: Path, model_server: Any
+) -> AsyncIterator[Harness]:
+    """An app on the fake model server, in the deployment of `request.param` = (provider, deployment)."""
+    provider, mode = request.param
+    async with (
+        deployment(mode, data_dir, request, **llm_overrides(provider, model_server)) as settings,
+        start_harness(settings) as harness,
+    ):
+        yield harness

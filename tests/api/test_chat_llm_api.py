@@ -12,8 +12,7 @@ import pytest_asyncio
 from structlog.testing import capture_logs
 
 from tests.answer.helpers import tool_results
-from tests.api.harness import Harness, llm_overrides, parse_sse, start_harness, write
-from tests.deployments import DEPLOYMENTS, deployment
+from tests.api.harness import LLM_DEPLOYMENTS, Harness, llm_harness, parse_sse, write
 from tests.fakes.model_script import Drop, Text, ToolUse
 from tests.fakes.model_server import FakeModelServer
 
@@ -24,22 +23,14 @@ SEARCH = ToolUse("search_knowledge", {"query": "refund"})
 @pytest_asyncio.fixture(
     scope="module",
     loop_scope="module",
-    params=[(p, d) for p in ("openai", "anthropic") for d in DEPLOYMENTS],
+    params=LLM_DEPLOYMENTS,
     ids=lambda pd: "-".join(pd),
 )
 async def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_server: FakeModelServer
 ) -> AsyncIterator[Harness]:
-    provider, mode = request.param
-    async with (
-        deployment(
-            mode,
-            tmp_path_factory.mktemp(f"chat-{provider}") / "data",
-            request,
-            **llm_overrides(provider, model_server),
-        ) as settings,
-        start_harness(settings) as harness,
-    ):
+    data_dir = tmp_path_factory.mktemp(f"chat-{request.param[0]}") / "data"
+    async with llm_harness(request, data_dir, model_server) as harness:
         folder = harness.folder("refunds")
         write(
             folder,

@@ -14,8 +14,7 @@ import pytest
 import pytest_asyncio
 
 from tests.answer.helpers import tool_results
-from tests.api.harness import Harness, llm_overrides, parse_sse, start_harness
-from tests.deployments import DEPLOYMENTS, deployment
+from tests.api.harness import LLM_DEPLOYMENTS, Harness, llm_harness, parse_sse
 from tests.fakes.model_script import Text, ToolUse
 from tests.fakes.model_server import FakeModelServer
 
@@ -27,22 +26,14 @@ SQL = "SELECT target FROM kpi_targets WHERE metric = 'wau' AND quarter = '2026-Q
 @pytest_asyncio.fixture(
     scope="module",
     loop_scope="module",
-    params=[(p, d) for p in ("openai", "anthropic") for d in DEPLOYMENTS],
+    params=LLM_DEPLOYMENTS,
     ids=lambda pd: "-".join(pd),
 )
 async def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_server: FakeModelServer
 ) -> AsyncIterator[Harness]:
-    provider, mode = request.param
-    async with (
-        deployment(
-            mode,
-            tmp_path_factory.mktemp(f"tables-{provider}") / "data",
-            request,
-            **llm_overrides(provider, model_server),
-        ) as settings,
-        start_harness(settings) as harness,
-    ):
+    data_dir = tmp_path_factory.mktemp(f"tables-{request.param[0]}") / "data"
+    async with llm_harness(request, data_dir, model_server) as harness:
         folder = harness.folder("kpi")
         shutil.copy(HANDBOOK / "data" / "kpi_targets.csv", folder / "kpi_targets.csv")
         task = await harness.ingest(folder)

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tests.search.two_projects import make_projects
 
 from pam.ingest.chunker import Chunk
 from pam.ingest.embedder.fake import DeterministicEmbedder
@@ -31,7 +32,7 @@ from pam.search.index import SearchIndex
 from pam.search.postgres_index import PostgresIndex
 from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
-from pam.store.models import Document, IndexOutbox, Project, Source
+from pam.store.models import Document, IndexOutbox, Source
 from pam.store.types import utcnow
 
 EMBEDDERS = {
@@ -92,25 +93,11 @@ class Env:
         return SearchFilters(project_ids=frozenset(str(self.projects[p].project_id) for p in projects))
 
 
-async def _make_projects(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Source]:
-    projects: dict[str, Source] = {}
-    async with sessions.begin() as s:
-        for name in ("alpha", "beta"):
-            project = Project(name=name)
-            s.add(project)
-            await s.flush()
-            source = Source(project_id=project.id, type="folder", name=name, key=f"/{name}")
-            s.add(source)
-            await s.flush()
-            projects[name] = source
-    return projects
-
-
 async def _embedded(tmp_path: Path, url: str) -> AsyncIterator[Env]:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    projects = await _make_projects(sessions)
+    projects = await make_projects(sessions)
     embedder = EMBEDDERS["embedded"]
     opened: list[EmbeddedIndex] = []
 
@@ -142,7 +129,7 @@ async def _postgres(url: str) -> AsyncIterator[Env]:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    projects = await _make_projects(sessions)
+    projects = await make_projects(sessions)
     embedder = EMBEDDERS["postgres"]
     opened: list[PostgresIndex] = []
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tests.search.two_projects import make_projects
 
 from pam.ingest.chunker import Chunk
 from pam.ingest.embedder.fake import DeterministicEmbedder
@@ -20,7 +21,7 @@ from pam.search.filters import SearchFilters
 from pam.search.postgres_index import PostgresIndex
 from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
-from pam.store.models import Document, Project, Source
+from pam.store.models import Document, Source
 from pam.store.types import utcnow
 
 EMBEDDER = DeterministicEmbedder(dim=384)
@@ -125,16 +126,7 @@ async def pg_env(pg_database: str) -> AsyncIterator[PgEnv]:
     await asyncio.to_thread(migrate.upgrade, pg_database)
     engine = create_engine(pg_database)
     sessions = create_session_factory(engine)
-    sources: dict[str, Source] = {}
-    async with sessions.begin() as s:
-        for name in ("alpha", "beta"):
-            project = Project(name=name)
-            s.add(project)
-            await s.flush()
-            source = Source(project_id=project.id, type="folder", name=name, key=f"/{name}")
-            s.add(source)
-            await s.flush()
-            sources[name] = source
+    sources = await make_projects(sessions)
     try:
         yield PgEnv(pg_database, sessions, sources)
     finally:
