@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.access import Caller
 from pam.errors import InvalidInput, NotFound, PayloadTooLarge
-from pam.ingest.roots import resolve_under_roots
+from pam.ingest.roots import display_path, resolve_under_roots
 from pam.ingest.sources.upload import safe_filename
 from pam.store.models import IngestionTask, Project, Source, TaskItem
 
@@ -35,12 +35,6 @@ async def get_or_create_source(
     else:
         source.config = config
     return source
-
-
-def display_path(folder: Path, root: Path) -> str:
-    relative = folder.relative_to(root).as_posix()
-    name = root.name or "root"
-    return name if relative == "." else f"{name}/{relative}"
 
 
 async def create_folder_task(
@@ -119,11 +113,20 @@ async def readable_task(session: AsyncSession, caller: Caller, task_id: uuid.UUI
 
 
 async def task_items(
-    session: AsyncSession, task_id: uuid.UUID, *, limit: int, only_failed: bool = False
+    session: AsyncSession,
+    task_id: uuid.UUID,
+    *,
+    limit: int,
+    only_failed: bool = False,
+    only_not_read: bool = False,
 ) -> list[TaskItem]:
+    """A task's items by path: all, the failed ones, or the skipped ones that carry a reason
+    (files we do not read; skipped without a reason means unchanged)."""
     query = select(TaskItem).where(TaskItem.task_id == task_id)
     if only_failed:
         query = query.where(TaskItem.stage == "failed")
+    if only_not_read:
+        query = query.where(TaskItem.stage == "skipped", TaskItem.error_code.is_not(None))
     return list(await session.scalars(query.order_by(TaskItem.path).limit(limit)))
 
 

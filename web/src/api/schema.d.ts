@@ -507,6 +507,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tables */
+        get: operations["list_tables_api_data_tables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Query */
+        post: operations["query_api_data_query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -658,6 +692,15 @@ export interface components {
             quote_start: number;
             /** Quote End */
             quote_end: number;
+        };
+        /** ColumnOut */
+        ColumnOut: {
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /** Samples */
+            samples: string[];
         };
         /** ComponentHealth */
         ComponentHealth: {
@@ -1026,6 +1069,42 @@ export interface components {
              */
             role: "viewer" | "editor" | "admin";
         };
+        /** QueryIn */
+        QueryIn: {
+            /**
+             * Sql
+             * @description one SELECT statement (DuckDB SQL)
+             */
+            sql: string;
+            /**
+             * Project
+             * @description a project name or id to narrow to
+             */
+            project?: string | null;
+        };
+        /** QueryOut */
+        QueryOut: {
+            /** Sql */
+            sql: string;
+            /** Columns */
+            columns: string[];
+            /** Rows */
+            rows: (string | number | boolean | null)[][];
+            /** Row Count */
+            row_count: number;
+            /**
+             * Truncated
+             * @description more rows matched than were returned
+             */
+            truncated: boolean;
+            /** Elapsed Ms */
+            elapsed_ms: number;
+            /**
+             * Tables
+             * @description the tables the query read
+             */
+            tables: string[];
+        };
         /** SearchFiltersIn */
         SearchFiltersIn: {
             /**
@@ -1196,6 +1275,36 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** TableList */
+        TableList: {
+            /** Tables */
+            tables: components["schemas"]["TableOut"][];
+        };
+        /** TableOut */
+        TableOut: {
+            /**
+             * Name
+             * @description the name to use in SQL
+             */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project */
+            project: string;
+            /** Document Id */
+            document_id: string;
+            /** Source Name */
+            source_name: string;
+            /** Origin */
+            origin: string;
+            /** Row Count */
+            row_count: number;
+            /** Columns */
+            columns: components["schemas"]["ColumnOut"][];
+        };
         /** TaskDetail */
         TaskDetail: {
             /**
@@ -1223,9 +1332,15 @@ export interface components {
             processed: number;
             /** Succeeded */
             succeeded: number;
-            /** Skipped */
+            /**
+             * Skipped
+             * @description files not ingested on purpose: unchanged, or of a type PAM does not read
+             */
             skipped: number;
-            /** Failed */
+            /**
+             * Failed
+             * @description files PAM tried to read and could not
+             */
             failed: number;
             /** Deleted */
             deleted: number;
@@ -1272,6 +1387,11 @@ export interface components {
              * @description every failed document (up to 1000)
              */
             errors: components["schemas"]["TaskItemOut"][];
+            /**
+             * Skips
+             * @description every file skipped because PAM does not read it, with the reason (up to 1000); unchanged files are not listed
+             */
+            skips: components["schemas"]["TaskItemOut"][];
         };
         /** TaskItemOut */
         TaskItemOut: {
@@ -1282,15 +1402,24 @@ export interface components {
             id: string;
             /** Path */
             path: string;
-            /** Stage */
+            /**
+             * Stage
+             * @description queued | parsing | embedding | indexing | done | skipped | failed
+             */
             stage: string;
             /** Document Id */
             document_id: string | null;
             /** Segments */
             segments: number;
-            /** Error Code */
+            /**
+             * Error Code
+             * @description why a file failed, or why a skipped file was not read (`unsupported`, `empty`); null for a file skipped because it is unchanged
+             */
             error_code: string | null;
-            /** Error */
+            /**
+             * Error
+             * @description the reason in a sentence (never a server path)
+             */
             error: string | null;
         };
         /** TaskOut */
@@ -1320,9 +1449,15 @@ export interface components {
             processed: number;
             /** Succeeded */
             succeeded: number;
-            /** Skipped */
+            /**
+             * Skipped
+             * @description files not ingested on purpose: unchanged, or of a type PAM does not read
+             */
             skipped: number;
-            /** Failed */
+            /**
+             * Failed
+             * @description files PAM tried to read and could not
+             */
             failed: number;
             /** Deleted */
             deleted: number;
@@ -5417,6 +5552,232 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectRoleList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_tables_api_data_tables_get: {
+        parameters: {
+            query?: {
+                project?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TableList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    query_api_data_query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryOut"];
                 };
             };
             /** @description Bad Request */

@@ -117,11 +117,13 @@ async def _detail(session: SessionDep, caller: Caller, task_id: uuid.UUID, items
     task = await ingestion.readable_task(session, caller, task_id)
     items = await ingestion.task_items(session, task_id, limit=items_limit)
     errors = await ingestion.task_items(session, task_id, limit=1000, only_failed=True)
+    skips = await ingestion.task_items(session, task_id, limit=1000, only_not_read=True)
     return TaskDetail(
         **TaskOut.of(task, utcnow()).model_dump(),
         items=[TaskItemOut.of(i) for i in items],
         items_total=await ingestion.count_items(session, task_id),
         errors=[TaskItemOut.of(i) for i in errors],
+        skips=[TaskItemOut.of(i) for i in skips],
     )
 
 
