@@ -100,8 +100,8 @@ def _area(ref: bytes) -> int:
         left, top, right, bottom = range_boundaries(ref.decode("ascii"))
     except (ValueError, TypeError, UnicodeDecodeError):
         return 0  # openpyxl cannot read it either
-    left, right = left or 1, right or _SHEET_COLUMNS  # a whole row or column
-    top, bottom = top or 1, bottom or _SHEET_ROWS
+    left, right = int(left or 1), int(right or _SHEET_COLUMNS)  # a whole row or column
+    top, bottom = int(top or 1), int(bottom or _SHEET_ROWS)
     return (abs(right - left) + 1) * (abs(bottom - top) + 1)
 
 
