@@ -94,6 +94,7 @@ def test_the_seed_files_parse() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(seeds()))
+@pytest.mark.timeout(0 if DEEP else 300)  # a deep run takes as long as its examples need
 @FUZZ
 @given(case=st.data())
 def test_a_damaged_file_is_a_document_or_a_parse_error(name: str, case: st.DataObject) -> None:
