@@ -18,10 +18,8 @@ from pam.access import LOCAL_ADMIN
 from pam.answer.events import CitationEvent, Done, Error, Token
 from pam.evaluation.metrics import percentile
 from pam.logs import configure_logging
-from pam.services import ingestion
 from pam.services.chat import ChatFilters
 from pam.services.container import Services
-from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 from pam.store.models import Document
 
@@ -38,13 +36,9 @@ async def main() -> dict[str, Any]:
     services = await Services.start(settings, run_tasks=False)
     rows = []
     try:
-        async with services.sessions.begin() as s:
-            project = await ensure_default_project(s)
-            task = await ingestion.create_folder_task(
-                s, LOCAL_ADMIN, project, str(HANDBOOK), settings.ingest_roots
-            )
-        await services.tasks.submit(task.id)
-        await services.tasks.wait(task.id)
+        scope = await services.auth.scope_of(LOCAL_ADMIN)
+        task = await services.ingestion.start_folder(scope, None, str(HANDBOOK))
+        await services.ingestion.wait(task.id)
         await services.sync_index()
         async with services.sessions() as s:
             doc_uris = {str(i): u for i, u in await s.execute(select(Document.id, Document.uri))}
@@ -52,7 +46,7 @@ async def main() -> dict[str, Any]:
             started = time.perf_counter()
             first_token: float | None = None
             text, uris, error = [], [], None
-            async for event in services.chat.stream(LOCAL_ADMIN, q["question"], None, ChatFilters()):
+            async for event in services.chat.stream(scope, q["question"], None, ChatFilters()):
                 if isinstance(event, Token):
                     if first_token is None:
                         first_token = (time.perf_counter() - started) * 1000

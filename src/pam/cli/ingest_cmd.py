@@ -12,7 +12,7 @@ import os
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 from rich.progress import (
@@ -26,15 +26,12 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from pam.access import LOCAL_ADMIN
+from pam.access import LOCAL_ADMIN, AccessScope
 from pam.cli.output import fail, print_json, stderr, stdout
 from pam.cli.runtime import run_with_services
 from pam.ingest.progress import COUNTERS
 from pam.ingest.roots import FolderNotFound, OutsideRoots
-from pam.services import ingestion
 from pam.services.container import Services
-from pam.services.projects import resolve_project
-from pam.store.models import IngestionTask, TaskItem
 
 
 def ingest(
@@ -75,21 +72,17 @@ async def _ingest(
     services: Services, path: str, project: str | None, include: list[str], exclude: list[str], json_out: bool
 ) -> dict[str, Any]:
     started = time.perf_counter()
+    scope = await services.auth.scope_of(LOCAL_ADMIN)
     try:
-        async with services.sessions.begin() as s:
-            target = await resolve_project(s, LOCAL_ADMIN, project)
-            task = await ingestion.create_folder_task(
-                s, LOCAL_ADMIN, target, path, services.settings.ingest_roots, include=include, exclude=exclude
-            )
+        task = await services.ingestion.start_folder(scope, project, path, include=include, exclude=exclude)
     except (FolderNotFound, OutsideRoots) as exc:
         fail(exc.local_message)  # the operator is on this machine: name the absolute paths
-    await services.tasks.submit(task.id)
     if json_out:
-        await services.tasks.wait(task.id)
+        await services.ingestion.wait(task.id)
     else:
-        await _show_progress(services, task.id)
+        await _show_progress(services, scope, task.id)
     await services.sync_index()
-    summary = await _summary(services, task.id, time.perf_counter() - started)
+    summary = await _summary(services, scope, task.id, time.perf_counter() - started)
     if json_out:
         print_json(summary)
     else:
@@ -97,7 +90,7 @@ async def _ingest(
     return summary
 
 
-async def _show_progress(services: Services, task_id: uuid.UUID) -> None:
+async def _show_progress(services: Services, scope: AccessScope, task_id: uuid.UUID) -> None:
     columns = (
         TextColumn("[bold]ingesting"),
         BarColumn(),
@@ -107,13 +100,11 @@ async def _show_progress(services: Services, task_id: uuid.UUID) -> None:
         TextColumn("eta"),
         TimeRemainingColumn(),
     )
-    waiter = asyncio.create_task(services.tasks.wait(task_id))
+    waiter = asyncio.create_task(services.ingestion.wait(task_id))
     with Progress(*columns, console=stderr(), transient=False) as bar:
         line = bar.add_task("ingest", total=None, rate="")
         while True:
-            async with services.sessions() as s:
-                task = await s.get(IngestionTask, task_id)
-            assert task is not None
+            task = (await services.ingestion.report(scope, task_id, items_limit=0)).task
             elapsed = time.monotonic() - bar.tasks[0].start_time if bar.tasks[0].start_time else 0
             rate = f"{task.processed / elapsed:.1f} files/s" if elapsed > 0 and task.processed else ""
             bar.update(line, total=task.total or None, completed=task.processed, rate=rate)
@@ -123,23 +114,28 @@ async def _show_progress(services: Services, task_id: uuid.UUID) -> None:
     await waiter
 
 
-async def _summary(services: Services, task_id: uuid.UUID, elapsed: float) -> dict[str, Any]:
-    async with services.sessions() as s:
-        task = await s.get(IngestionTask, task_id)
-        assert task is not None
-        failed: list[TaskItem] = await ingestion.task_items(s, task_id, limit=10_000, only_failed=True)
-        not_read = await ingestion.task_items(s, task_id, limit=10_000, only_not_read=True)
+async def _summary(
+    services: Services, scope: AccessScope, task_id: uuid.UUID, elapsed: float
+) -> dict[str, Any]:
+    report = await services.ingestion.report(scope, task_id, items_limit=0, errors_limit=10_000)
+    task = report.task
     return {
         "task_id": str(task.id),
         "status": task.status,
         **{name: getattr(task, name) for name in COUNTERS if name != "processed"},
         "elapsed_s": round(elapsed, 2),
-        "errors": [_reported(i) for i in failed],
-        "skips": [_reported(i) for i in not_read],
+        "errors": [_reported(i) for i in report.errors],
+        "skips": [_reported(i) for i in report.skips],
     }
 
 
-def _reported(item: TaskItem) -> dict[str, str | None]:
+class _ReportedItem(Protocol):
+    path: str
+    error_code: str | None
+    error: str | None
+
+
+def _reported(item: _ReportedItem) -> dict[str, str | None]:
     return {"path": item.path, "code": item.error_code, "message": item.error}
 
 

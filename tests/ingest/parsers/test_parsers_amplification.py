@@ -19,8 +19,8 @@ import pytest
 from tests.ingest.fuzz.bounds import Cost, measured
 
 from pam.errors import ParseError
+from pam.formats.sheet_regions import workbook_regions
 from pam.ingest.parsers import DocxParser, ParsedDocument, ParseLimits, XlsxParser
-from pam.ingest.parsers.sheet_regions import workbook_regions
 
 MIB = 1024 * 1024
 SECONDS = 30.0  # each case took 0.0-1.1 s after the fix; 7-200 s (or never ended) before

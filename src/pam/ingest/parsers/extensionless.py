@@ -10,8 +10,8 @@ from __future__ import annotations
 import codecs
 
 from pam.errors import ParseError
+from pam.formats.limits import ParseLimits
 from pam.ingest.parsers.base import ParsedDocument
-from pam.ingest.parsers.limits import ParseLimits
 from pam.ingest.parsers.text import TextParser
 
 SNIFF_BYTES = 8192
