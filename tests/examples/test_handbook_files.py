@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 import pypdfium2
 import pytest
 
+from pam.evaluation.answer_cases import load_cases
+
 ROOT = Path(__file__).resolve().parents[2]
 HANDBOOK = ROOT / "examples" / "handbook"
 SCRIPT = ROOT / "scripts" / "make_handbook_binaries.py"
@@ -237,6 +239,11 @@ def test_questions_are_well_formed_and_point_at_existing_files() -> None:
             continue
         assert 1 <= len(q.expected_answer_contains) <= 3 and q.expected_documents
         assert all((HANDBOOK / d).is_file() for d in q.expected_documents), q.id
+
+
+def test_the_questions_load_with_the_evaluation_loader() -> None:
+    cases = load_cases(HANDBOOK.parent / "handbook_questions.jsonl")
+    assert [c.id for c in cases] == [q.id for q in load_questions()]
 
 
 @pytest.mark.parametrize("question", answerable("text"), ids=lambda q: q.id)
