@@ -29,6 +29,8 @@ class Passage:
     # computed one; the order of passages is the search's own ranking either way.
     score: float
     project_id: str
+    # Where the segment sits in its document (search results know it; None where unknown).
+    position: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,7 +123,7 @@ class Services:
             llm=llm,
             auth=auth,
             data=data,
-            chat=ChatService(build_answerer(settings, llm), search, sessions, data),
+            chat=ChatService(build_answerer(settings, llm, embedder), search, sessions, data),
             runner=None,  # type: ignore[arg-type]  # set just below: it needs the services' callback
             tasks=None,  # type: ignore[arg-type]
             redis=redis,

@@ -80,6 +80,7 @@ class ScopedKnowledge:
                 # The cosine (absolute) rather than the fused score (which only orders): answerers gate on it.
                 score=h.similarity if h.similarity is not None else h.score,
                 project_id=str(h.project_id),
+                position=h.position,
             )
             for h in result.hits
         ]
