@@ -21,6 +21,7 @@ from pam.answer.text_terms import sentence_spans
 
 MAX_LIST_ITEMS = 10
 MAX_UNIT_CHARS = 700
+LONG_ITEM_CHARS = 160
 _ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+")
 

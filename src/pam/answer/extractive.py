@@ -29,20 +29,27 @@ from pam.answer.answer_units import Unit, passage_units, trailing_lead
 from pam.answer.events import AnswerEvent, Status
 from pam.answer.followup import standalone_question
 from pam.answer.question_kind import QuestionKind, classify, question_parts
-from pam.answer.sources import Passage
-from pam.answer.strategy import AnswerRequest, RunState
+from pam.answer.sources import KnowledgeTools, Passage, ToolFilters
+from pam.answer.strategy import AnswerRequest, HistoryTurn, RunState
 from pam.answer.text_terms import TermAnalyzer
-from pam.answer.unit_scoring import Weights, form_fit, passage_idf, penalty, term_share
+from pam.answer.unit_scoring import Weights, form_fit, holds_wanted_value, passage_idf, penalty, term_share
 
 NOT_FOUND = "I could not find this in the knowledge base."
 # About 30 model tokens: the model's cost grows with the longest text of the batch.
-EMBED_CHARS = 120
+EMBED_CHARS = 110
+EMBED_TOKENS = 32
+EMBED_BATCH = 6
+HEADING_CHARS = 40
 UNIT_CACHE = 8_192
+# Units embedded for each later part of a multi-part question, beyond those of the first.
+PART_UNITS = 3
 MAX_QUESTION_CHARS = 2_000
 
 
 class SentenceEncoder(Protocol):
     """What the extractive answerer needs of an embedder (the packaged MiniLM is one)."""
+
+    def count_tokens(self, text: str) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
 
@@ -53,17 +60,33 @@ class SentenceEncoder(Protocol):
 class ExtractiveConfig:
     search_k: int = 8
     # Units are read from this many top passages.
-    passages_read: int = 6
+    passages_read: int = 8
     # At most this many units are embedded per question (the best by a cheap first score).
     embed_units: int = 10
-    max_units: int = 3
+    max_units: int = 4
     max_answer_chars: int = 900
     # Further units must score at least this share of the best one.
-    relative_floor: float = 0.85
-    # Decline below both: the best unit's cosine, and its share of the question's terms.
-    min_similarity: float = 0.42
-    min_terms: float = 0.5
+    relative_floor: float = 0.8
+    # Decline below this: the best unit's cosine plus half its share of the question's terms.
+    min_support: float = 0.5
     weights: Weights = field(default_factory=Weights)
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    semantic: float
+    terms: float
+    unknown_name: bool
+    answers: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    passage: int
+    unit: Unit
+    terms: frozenset[str]
+    heading: frozenset[str]
+    cosine: float  # the passage's
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +133,12 @@ class ExtractiveStrategy:
             return
         passages = await request.knowledge.search(query, request.filters, self._config.search_k)
         yield Status("answering", f"Reading {len(passages)} passages")
-        if await self._names_the_unknown(query, passages, request):
-            picked = []
-        else:
-            picked = await self.pick(query, passages[: self._config.passages_read])
+        picked: list[_Scored] = []
+        if not await self._names_the_unknown(query, passages, request.knowledge, request.filters):
+            read = passages[: self._config.passages_read]
+            ranked = await self._rank(query, read)
+            if ranked and self._answers(query, ranked[0], read):
+                picked = self._compose(ranked)
         if not picked:
             for event in state.citations.feed(NOT_FOUND):
                 yield event
@@ -123,64 +148,132 @@ class ExtractiveStrategy:
             for event in state.citations.feed(_render(chosen.unit, number, first=index == 0)):
                 yield event
 
+    async def signals(self, question: str, knowledge: KnowledgeTools, filters: ToolFilters) -> Signals:
+        """What the decline decision reads, for calibrating it (bench/calibrate_decline.py)."""
+        passages = await knowledge.search(question, filters, self._config.search_k)
+        unknown = await self._names_the_unknown(question, passages, knowledge, filters)
+        ranked = await self._rank(question, passages[: self._config.passages_read])
+        best = ranked[0][0] if ranked else None
+        answers = bool(ranked) and self._answers(question, ranked[0], passages[: self._config.passages_read])
+        return Signals(best.semantic if best else 0.0, best.terms if best else 0.0, unknown, answers)
+
+    def _answers(self, question: str, ranked: list[_Scored], passages: list[Passage]) -> bool:
+        """Whether the best units answer the question at all (thresholds: bench/calibrate_decline.py).
+
+        - the best unit must be about the question: its cosine plus half its term share reaches
+          ``min_support``;
+        - numbers, years and codes the question names must be in the best units' passages ("the target
+          for 2024" is not answered by the 2026 targets);
+        - a question for a value of some type (a number, a date, a version, a person) needs a unit among
+          the best three that holds one.
+        """
+        best = ranked[0]
+        if best.semantic + 0.5 * best.terms < self._config.min_support:
+            return False
+        near = [passages[i] for i in dict.fromkeys(s.passage for s in ranked[:3])]
+        if any(_DIGIT.search(a) for a in _missing_anchors(question, near)):
+            return False
+        kind = classify(question_parts(question)[0])
+        return any(holds_wanted_value(s.unit, kind) for s in ranked[:3])
+
     async def _names_the_unknown(
-        self, question: str, passages: list[Passage], request: AnswerRequest
+        self, question: str, passages: list[Passage], knowledge: KnowledgeTools, filters: ToolFilters
     ) -> bool:
         """The question names something (a number, a product, an acronym) that the knowledge base never
         mentions: none of the passages found has it, and a search for the name alone finds no passage
         that has it either. Then no passage can answer, however similar it reads."""
         for anchor in _missing_anchors(question, passages)[:3]:
-            found = await request.knowledge.search(anchor, request.filters, 5)
+            found = await knowledge.search(anchor, filters, 5)
             if not any(_mentions(f"{p.title} {p.section_path} {p.content}", anchor) for p in found):
                 return True
         return False
 
-    async def pick(self, question: str, passages: list[Passage]) -> list[_Scored]:
-        config = self._config
-        query = self._analyzer.term_set(question)
-        if not query or not passages:
+    async def _rank(self, question: str, passages: list[Passage]) -> list[list[_Scored]]:
+        """Per part of the question, every candidate unit scored, best first (empty: nothing to say)."""
+        if not passages or not self._analyzer.term_set(question):
             return []
-        parts = question_parts(question)
-        kinds = [classify(part) for part in parts]
+        raw_parts = question_parts(question)
+        # A later part leans on the first ("..., and over what window?"): give it the first part's topic.
+        parts = [
+            raw_parts[0],
+            *(standalone_question(p, [HistoryTurn("user", raw_parts[0])]) for p in raw_parts[1:]),
+        ]
+        kinds = [classify(part) for part in raw_parts]
+        units = self._units(passages)
+        # The first part is read with the whole question's terms (the parts share a topic); later parts
+        # with their own, so each can find the unit that answers it.
+        whole = self._analyzer.term_set(question)
+        part_terms = [whole, *(self._analyzer.term_set(part) or whole for part in parts[1:])]
         passage_terms = [self._analyzer.term_set(f"{p.section_path} {p.content}") for p in passages]
-        idf = passage_idf(query, passage_terms)
-        candidates = self._candidates(query, idf, passages)
+        rough = [
+            self._rough(units, terms, passage_terms, kind)
+            for terms, kind in zip(part_terms, kinds, strict=True)
+        ]
+        candidates = self._candidates(rough)
         if not candidates:
             return []
-        similarities = await self._similarities([question, *parts[1:]], passages, candidates)
+        similarities = await self._similarities(parts, passages, [units[i] for i in candidates], whole)
         per_part: list[list[_Scored]] = []
         for index, kind in enumerate(kinds):
-            column = similarities[min(index, len(similarities) - 1)]
-            part_scores = [
-                self._final(c, sim, kind, passages[c.passage].score)
-                for c, sim in zip(candidates, column, strict=True)
+            scored = [
+                self._final(
+                    rough[index][i], similarities[index][n], kind, passages[rough[index][i].passage].score
+                )
+                for n, i in enumerate(candidates)
             ]
-            part_scores.sort(key=lambda s: -s.score)
-            per_part.append(part_scores)
-        best = per_part[0][0]
-        if best.semantic < config.min_similarity and best.terms < config.min_terms:
-            return []
-        return self._compose(per_part)
+            scored.sort(key=lambda s: -s.score)
+            per_part.append(scored)
+        return per_part
 
-    def _candidates(
-        self, query: frozenset[str], idf: dict[str, float], passages: list[Passage]
-    ) -> list[_Scored]:
-        """Every unit with a cheap first score; the best few of each passage, then the best overall."""
-        w = self._config.weights
-        by_passage: list[list[_Scored]] = []
+    def _units(self, passages: list[Passage]) -> list[_Unit]:
+        found = []
         for rank, passage in enumerate(passages):
             heading = self._analyzer.term_set(f"{passage.title} {passage.section_path}")
             cosine = passage.score if 0.0 <= passage.score <= 1.0 else 0.0
-            scored = []
             for unit in passage_units(passage.content, _lead_before(passage, passages)):
-                terms = term_share(query, idf, self._analyzer.term_set(unit.shown), heading)
-                first = w.terms * terms + w.passage * cosine - 0.2 * penalty(unit) + 0.02 / (1 + rank)
-                scored.append(_Scored(rank, unit, first, cosine, terms))
-            scored.sort(key=lambda s: -s.score)
-            by_passage.append(scored)
-        chosen = [s for scored in by_passage for s in scored[:2]]
-        rest = sorted((s for scored in by_passage for s in scored[2:]), key=lambda s: -s.score)
-        return (chosen + rest)[: self._config.embed_units]
+                found.append(_Unit(rank, unit, self._analyzer.term_set(unit.shown), heading, cosine))
+        return found
+
+    def _rough(
+        self,
+        units: list[_Unit],
+        query: frozenset[str],
+        passage_terms: list[frozenset[str]],
+        kind: QuestionKind,
+    ) -> list[_Scored]:
+        """A cheap first score of every unit for one part of the question (no model)."""
+        w = self._config.weights
+        idf = passage_idf(query, passage_terms)
+        out = []
+        for u in units:
+            terms = term_share(query, idf, u.terms, u.heading)
+            first = (
+                w.terms * terms
+                + w.fit * form_fit(u.unit, kind)
+                - 0.2 * penalty(u.unit)
+                + 0.02 / (1 + u.passage)
+            )
+            out.append(_Scored(u.passage, u.unit, first, 0.0, terms))
+        return out
+
+    def _candidates(self, rough: list[list[_Scored]]) -> list[int]:
+        """Indexes of the units worth embedding: for the first part the best two of each passage, then
+        the best overall; for each later part its best few."""
+        limit = self._config.embed_units
+        first = rough[0]
+        order = sorted(range(len(first)), key=lambda i: -first[i].score)
+        seen: dict[int, int] = {}
+        chosen: list[int] = []
+        for i in order:
+            if seen.get(first[i].passage, 0) < 2:
+                seen[first[i].passage] = seen.get(first[i].passage, 0) + 1
+                chosen.append(i)
+        chosen += [i for i in order if i not in chosen]
+        picked = chosen[:limit]
+        for part in rough[1:]:
+            best = sorted(range(len(part)), key=lambda i: -part[i].score)
+            picked += [i for i in best if i not in picked][:PART_UNITS]
+        return picked
 
     def _final(self, rough: _Scored, semantic: float, kind: QuestionKind, passage_score: float) -> _Scored:
         w = self._config.weights
@@ -197,30 +290,57 @@ class ExtractiveStrategy:
         return _Scored(rough.passage, rough.unit, score, semantic, rough.terms)
 
     async def _similarities(
-        self, questions: list[str], passages: list[Passage], candidates: list[_Scored]
+        self, questions: list[str], passages: list[Passage], candidates: list[_Unit], terms: frozenset[str]
     ) -> list[list[float]]:
         """Per question (part): the cosine of each candidate unit, embedded on its own."""
         if self._encoder is None:
             # No model: the passage's own relevance stands in for each of its units.
-            return [[s.semantic for s in candidates]]
+            scores = [max(0.0, min(1.0, passages[c.passage].score)) for c in candidates]
+            return [scores for _ in questions]
         encoder = self._encoder
-        texts = [_embedding_text(passages[c.passage], c.unit) for c in candidates]
+        texts = [self._embedding_text(passages[c.passage], c.unit, terms) for c in candidates]
         cache = self._unit_vectors
 
         def encode() -> list[list[float]]:
             with self._cache_lock:
                 known = {t: cache[t] for t in texts if t in cache}
-            missing = [t for t in dict.fromkeys(texts) if t not in known]
-            vectors = encoder.embed([*questions, *missing])
-            known.update(zip(missing, vectors[len(questions) :], strict=True))
+            missing = sorted((t for t in dict.fromkeys(texts) if t not in known), key=len)
+            # Batches of similar length (the model pads every text of a batch to its longest); the
+            # questions, short too, ride with the shortest units.
+            first = missing[:EMBED_BATCH]
+            vectors = encoder.embed([*questions, *first])
+            asked = vectors[: len(questions)]
+            known.update(zip(first, vectors[len(questions) :], strict=True))
+            for start in range(EMBED_BATCH, len(missing), EMBED_BATCH):
+                batch = missing[start : start + EMBED_BATCH]
+                known.update(zip(batch, encoder.embed(batch), strict=True))
             with self._cache_lock:
                 cache.update((t, known[t]) for t in missing)
                 while len(cache) > UNIT_CACHE:
                     cache.pop(next(iter(cache)))
             units = np.stack([known[t] for t in texts])
-            return [[float(v) for v in units @ vectors[i]] for i in range(len(questions))]
+            return [[float(v) for v in units @ asked[i]] for i in range(len(questions))]
 
         return await asyncio.to_thread(encode)
+
+    def _embedding_text(self, passage: Passage, unit: Unit, terms: frozenset[str]) -> str:
+        """The unit under its nearest heading, cut to about 30 model tokens (the model's cost grows with
+        the longest text of a batch): a long unit keeps the stretch with most of the question's terms."""
+        heading = passage.section_path.rsplit(" > ", 1)[-1] if passage.section_path else passage.title
+        heading = heading[:HEADING_CHARS]
+        words = unit.shown.split()
+        if len(unit.shown) > EMBED_CHARS:
+            hits = [bool(self._analyzer.term_set(w) & terms) for w in words]
+            width = max(1, EMBED_CHARS // 7)
+            start = max(range(max(1, len(words) - width + 1)), key=lambda i: (sum(hits[i : i + width]), -i))
+            words = words[start : start + width]
+        text = f"{heading}: {' '.join(words)}" if heading else " ".join(words)
+        if self._encoder is not None:
+            # Identifiers cost many tokens per character: cut to the token budget itself.
+            while len(words) > 3 and self._encoder.count_tokens(text) > EMBED_TOKENS:
+                words = words[: len(words) * 3 // 4]
+                text = f"{heading}: {' '.join(words)}" if heading else " ".join(words)
+        return text
 
     def _compose(self, per_part: list[list[_Scored]]) -> list[_Scored]:
         """The best unit of each part of the question, then those that score almost as well as the lead."""
@@ -229,18 +349,21 @@ class ExtractiveStrategy:
         chosen = [lead]
         used = len(lead.unit.shown)
 
-        def add(candidate: _Scored) -> None:
+        def add(candidate: _Scored) -> bool:
             nonlocal used
             if any(_overlaps(candidate.unit, other.unit) for other in chosen):
-                return
+                return False
             if used + len(candidate.unit.shown) > config.max_answer_chars:
-                return
+                return False
             chosen.append(candidate)
             used += len(candidate.unit.shown)
+            return True
 
         for part in per_part[1:]:
-            if part[0].score >= lead.score * 0.7:
-                add(part[0])
+            # Each later part gets its own answer: its best unit that fits, if it is about that part.
+            for candidate in part[:3]:
+                if candidate.score >= max(part[0].score, lead.score) * 0.7 and add(candidate):
+                    break
         for candidate in per_part[0][1:]:
             if len(chosen) >= config.max_units or candidate.score < lead.score * config.relative_floor:
                 break
@@ -256,16 +379,6 @@ def _lead_before(passage: Passage, passages: list[Passage]) -> str:
         if other.document_id == passage.document_id and other.position == passage.position - 1:
             return trailing_lead(other.content)
     return ""
-
-
-def _embedding_text(passage: Passage, unit: Unit) -> str:
-    """The unit's start under its nearest heading: enough for its meaning, short enough to embed a dozen
-    within the time budget."""
-    heading = passage.section_path.rsplit(" > ", 1)[-1] if passage.section_path else passage.title
-    text = f"{heading}: {unit.shown}" if heading else unit.shown
-    if len(text) > EMBED_CHARS:
-        text = text[:EMBED_CHARS].rsplit(" ", 1)[0]
-    return text
 
 
 def _render(unit: Unit, number: int, *, first: bool) -> str:
@@ -292,8 +405,9 @@ def _overlaps(a: Unit, b: Unit) -> bool:
 # and codes ("2027", "v15"), acronyms ("NPS"), and capitalised names after the first word ("Tableau").
 _ANCHOR = re.compile(
     r"\b(?:\w*\d\w*|[A-Z]{2,}\w*|[A-Z][a-z]+[A-Z]\w*|[A-Z][a-z]*-[A-Z][a-z]*)\b"
-    r"|(?<=\s)[A-Z][a-z]{2,}(?:-[A-Za-z]+)?\b"
+    r"|(?<![.?!:]\s)(?<=\s)[A-Z][a-z]{2,}(?:-[A-Za-z]+)?\b"
 )
+_DIGIT = re.compile(r"\d")
 _COMMON_CAPITALS = frozenset({"I", "OK", "FAQ", "ID", "IDS"})
 
 

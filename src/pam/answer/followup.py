@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pam.answer.strategy import HistoryTurn
 
 MAX_CONTEXT_WORDS = 10
+ANSWER_NAMES = 3
 _CONTINUATION = re.compile(
     r"^\s*(?:and|but|also|so|then|what\s+about|how\s+about|same\s+for|and\s+for|or)\b", re.IGNORECASE
 )
@@ -33,7 +34,7 @@ _SUBSTITUTION = re.compile(
     r"^\s*(?:and|but|or|what|how)?\s*(?:about|for|in|on|with|at|of)?\s*(?:the\s+)?(?P<x>[^?]{1,40}?)\s*\??\s*$",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[\w][\w\-./]*")
+_WORD = re.compile(r"\w+(?:[\-./]\w+)*")
 _MARKERS = re.compile(r"\s*\[\d+\]")
 _QUESTION_WORDS = frozenset(
     [
@@ -150,7 +151,12 @@ def standalone_question(question: str, history: Sequence[HistoryTurn]) -> str:
     context = _topic_words(previous[-2:], _last_answer(history))
     asked = {w.lower() for w in _WORD.findall(question)}
     extra = [w for w in context if w.lower() not in asked][:MAX_CONTEXT_WORDS]
-    return f"{question} {' '.join(extra)}" if extra else question
+    if not extra:
+        return question
+    # The topic goes inside the question ("Who owns it (Company Pulse dashboard)?"), so the result
+    # still reads, and splits, as one question.
+    stem = question.rstrip().rstrip("?").rstrip()
+    return f"{stem} ({' '.join(extra)})?"
 
 
 def _substitute(question: str, last: str) -> str | None:
@@ -187,12 +193,14 @@ def _topic_words(questions: Sequence[str], answer: str) -> list[str]:
         for word in _WORD.findall(text):
             if word.lower() not in _QUESTION_WORDS and word.lower() not in _FILLER:
                 words.append(word)
-    # Names the last answer gave: capitalised words after its first word, identifiers, codes.
-    first_sentence = re.split(r"(?<=[.!?])\s", answer.strip(), maxsplit=1)[0] if answer else ""
-    for i, word in enumerate(_WORD.findall(first_sentence)):
-        named = (i > 0 and word[:1].isupper()) or any(c.isdigit() or c == "_" for c in word)
-        if named and word.lower() not in _QUESTION_WORDS:
-            words.append(word)
+    # A few names the last answer led with (capitalised words after its first word): what "it" may be.
+    first_sentence = re.split(r"(?<=[.!?;:])\s", answer.strip(), maxsplit=1)[0] if answer else ""
+    names = [
+        w
+        for i, w in enumerate(_WORD.findall(first_sentence))
+        if i > 0 and w[:1].isupper() and w.lower() not in _QUESTION_WORDS
+    ]
+    words.extend(names[:ANSWER_NAMES])
     return list(dict.fromkeys(words))
 
 

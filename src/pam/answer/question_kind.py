@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["definition", "value", "procedure", "reason", "other"]
-Want = Literal["number", "time", "duration", "person", "any"]
+Want = Literal["number", "time", "duration", "person", "version", "any"]
 
 _DEFINITION = re.compile(
-    r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<s1>.+?)\s*\??$"
+    r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<s1>.+?)\s*\??$"
     r"|^\s*what\s+(?:does|do)\s+(?P<s2>.+?)\s+(?:mean|stand\s+for|refer\s+to)\s*\??$"
     r"|^\s*how\s+(?:is|are|do\s+we|do\s+you)\s+(?P<s3>.+?)\s+(?:defined|define[d]?|counted|calculated|computed|measured)\b.*$"
     r"|^\s*how\s+(?:do|does|did)\s+(?:we|you|they|one|it)\s+(?:count|define|calculate|compute|measure)\s+(?P<s6>.+?)\s*\??$"
@@ -36,6 +36,7 @@ _PROCEDURE = re.compile(
     re.IGNORECASE,
 )
 _VALUE_WORDS: list[tuple[re.Pattern[str], Want]] = [
+    (re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?version\b", re.IGNORECASE), "version"),
     (re.compile(r"\bhow\s+(?:many|much|big|large|small|high|low|far)\b|\bwhat\s+(?:percentage|share|number|amount|size|rate)\b|\bby\s+how\s+much\b", re.IGNORECASE), "number"),
     (re.compile(r"\bhow\s+(?:long|soon|often|frequently)\b|\bwhat\s+(?:interval|frequency)\b|\bhow\s+late\b", re.IGNORECASE), "duration"),
     (re.compile(r"\bwhen\s+(?:is|are|was|were|does|do|did|can|could|will|would|should|has|have|must)\b|\bwhat\s+(?:time|date|day|year|month)\b|\bwhich\s+(?:day|date|year|month|time)\b|\bdeadline\b", re.IGNORECASE), "time"),
@@ -60,10 +61,27 @@ class QuestionKind:
 
 
 def question_parts(question: str) -> list[str]:
-    """The questions inside one ("When did X change, and what was the old rule?" -> two), at most three."""
+    """The questions inside one, at most three: "When did X change, and what was the old rule?" -> two.
+    Statements before the first question ("The job is late. How do I rerun it?") stay with it."""
     text = " ".join(question.split())
-    pieces = re.split(r"\?\s+|,?\s+and\s+(?=(?:what|why|how|who|when|which|where)\b)", text)
-    parts = [p.strip(" ?,") for p in pieces if len(p.strip(" ?,").split()) >= 2]
+    sentences = re.split(r"(?<=[?.!])\s+", text)
+    merged: list[str] = []
+    context = ""
+    for sentence in sentences:
+        if not sentence.rstrip().endswith("?") and not merged:
+            context = f"{context} {sentence}".strip()
+            continue
+        merged.append(f"{context} {sentence}".strip() if context and not merged else sentence)
+    if context and not merged:
+        merged = [context]
+    parts: list[str] = []
+    for sentence in merged:
+        pieces = re.split(
+            r",?\s+and\s+(?:(?:for|in|by|at|over|within|on|of|to|from|with|about|since|until)\s+)?"
+            r"(?=(?:what|why|how|who|when|which|where)\b)",
+            sentence,
+        )
+        parts.extend(p.strip(" ?,") for p in pieces if len(p.strip(" ?,").split()) >= 2)
     return parts[:3] or [text]
 
 

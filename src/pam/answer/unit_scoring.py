@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from pam.answer.answer_units import Unit
 from pam.answer.question_kind import QuestionKind
 
-_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen|half|twice|double)\b",
+    re.IGNORECASE,
+)
+_VERSION = re.compile(r"\b(?:v?\d+\.\d+(?:\.\d+)*|v\d+)\b", re.IGNORECASE)
 _DURATION = re.compile(
     r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)\s*-?\s*"
     r"(?:ms|milliseconds?|s|sec|seconds?|min|minutes?|h|hours?|days?|weeks?|months?|years?)\b"
@@ -54,8 +59,8 @@ _ITEM_MARKERS = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-*•])\s")
 @dataclass(frozen=True, slots=True)
 class Weights:
     semantic: float = 0.45
-    terms: float = 0.35
-    fit: float = 0.12
+    terms: float = 0.32
+    fit: float = 0.18
     passage: float = 0.08
 
 
@@ -73,6 +78,8 @@ def form_fit(unit: Unit, kind: QuestionKind) -> float:
             return 1.0 if _TIME.search(text) else 0.7 if _DURATION.search(text) else 0.0
         if kind.want == "person":
             return 1.0 if _PERSON.search(text) else 0.0
+        if kind.want == "version":
+            return 1.0 if _VERSION.search(text) else 0.0
         return 0.5 if _NUMBER.search(text) or unit.kind == "row" else 0.3
     if kind.kind == "definition":
         return _defines(text, kind.subject)
@@ -101,6 +108,13 @@ def _defines(text: str, subject: str) -> float:
     return 0.5 if all(w in text.casefold() for w in words) else 0.1
 
 
+def holds_wanted_value(unit: Unit, kind: QuestionKind) -> bool:
+    """Whether the unit holds a value of the type a value question asks for (any unit does for others)."""
+    if kind.kind != "value" or kind.want == "any":
+        return True
+    return form_fit(Unit(unit.shown, unit.start, "sentence"), kind) >= 0.7
+
+
 def penalty(unit: Unit) -> float:
     """How far from an answer the unit's form is (0: fine; up to 1: not an answer alone)."""
     text = unit.text
@@ -111,6 +125,8 @@ def penalty(unit: Unit) -> float:
         return 0.5
     if _NAVIGATION.search(text) and len(text) < 200:
         return 0.5
+    if unit.kind != "row" and len(text.split()) <= 6 and not text.endswith((".", "!", "?")):
+        return 0.8  # a heading or a label, not a statement
     if len(text.split()) < 4 and unit.kind == "sentence":
         return 0.4
     if unit.kind == "sentence" and text[:1].islower():
