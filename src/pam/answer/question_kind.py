@@ -58,6 +58,8 @@ class QuestionKind:
     kind: Kind
     want: Want = "any"
     subject: str = ""
+    # The question asks about what is not, or is left out ("which events do not count?").
+    negated: bool = False
 
 
 def question_parts(question: str) -> list[str]:
@@ -85,7 +87,19 @@ def question_parts(question: str) -> list[str]:
     return parts[:3] or [text]
 
 
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|none|except|excluded?|left\s+out|without|isn't|aren't|doesn't|don't)\b", re.IGNORECASE
+)
+
+
 def classify(question: str) -> QuestionKind:
+    kind = _classify(question)
+    if _NEGATED.search(question):
+        return QuestionKind(kind.kind, kind.want, kind.subject, negated=True)
+    return kind
+
+
+def _classify(question: str) -> QuestionKind:
     # Several questions in one ("What's the deadline and how do I rerun it?"): the first decides.
     text = " ".join(
         question.replace("’", "'").replace("What's", "What is").replace("what's", "what is").split()

@@ -53,6 +53,7 @@ _HOW = re.compile(
 )
 _NAVIGATION = re.compile(r"\b(?:prev|next|home|up)\b.*\b(?:prev|next|home|up)\b", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]")
+_NEGATION = re.compile(r"\b(?:not|never|no|none|except|excluded|without)\b|n't\b", re.IGNORECASE)
 _ITEM_MARKERS = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-*•])\s")
 
 
@@ -65,7 +66,15 @@ class Weights:
 
 
 def form_fit(unit: Unit, kind: QuestionKind) -> float:
-    """0..1: how well the unit's form suits the kind of question."""
+    """0..1: how well the unit's form suits the kind of question. An item under a negative lead-in
+    ("Events that do not make a user active:") answers the opposite of an affirmative question."""
+    fit = _form_fit(unit, kind)
+    if unit.lead and _NEGATION.search(unit.lead) and not kind.negated:
+        return fit * 0.25
+    return fit
+
+
+def _form_fit(unit: Unit, kind: QuestionKind) -> float:
     text = _ITEM_MARKERS.sub(" ", unit.text)
     if kind.kind == "value" and unit.kind in ("list", "table"):
         return 0.4
