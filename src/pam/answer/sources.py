@@ -76,6 +76,16 @@ class DocumentText:
     truncated: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class TermDefinition:
+    """A glossary term of one of the caller's projects."""
+
+    term: str
+    definition: str
+    aliases: tuple[str, ...]
+    project_id: str
+
+
 ChangeAction = Literal["created", "updated", "deleted"]
 
 
@@ -109,4 +119,8 @@ class KnowledgeTools(Protocol):
         self, document: str | None, since: datetime | None, limit: int
     ) -> list[ChangeEntry]:
         """Most recent changes first; ``document`` is an id or a title; only the caller's projects."""
+        ...
+
+    async def lookup_term(self, name: str) -> list[TermDefinition]:
+        """Glossary terms that ``name`` names (the term or an alias), in the caller's projects."""
         ...

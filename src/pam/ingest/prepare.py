@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from pam.errors import ParseError
+from pam.glossary.convention import GlossaryDraft, extract_glossary
 from pam.ingest.chunker import Chunk, Chunker
 from pam.ingest.parsers.registry import ParserRegistry
 from pam.ingest.sources.base import SourceConnector, SourceItem
@@ -28,6 +29,8 @@ class PreparedDocument:
     embedded: int = 0
     # The file's bytes, kept only for data files (they also become queryable tables).
     data: bytes | None = None
+    # Glossary entries the document defines (docs/glossary.md), written with its segments.
+    glossary: list[GlossaryDraft] = field(default_factory=list)
 
     def missing_vectors(self) -> list[Chunk]:
         seen: set[str] = set()
@@ -76,4 +79,5 @@ def parse_and_chunk(
         title=parsed.title or item.name,
         mime_type=parsed.mime_type,
         chunks=chunks,
+        glossary=extract_glossary(parsed),
     )

@@ -20,6 +20,7 @@ from pam.answer.llm import LLM
 from pam.data.catalog import DataCatalog
 from pam.data.sync import CatalogSink
 from pam.errors import InvalidInput
+from pam.glossary.expansion import GlossaryExpander
 from pam.health import ComponentStatus, probe
 from pam.ingest.chunker import StructureChunker
 from pam.ingest.dispatch import LocalDispatch, TaskDispatch
@@ -39,6 +40,7 @@ from pam.services.auth import AuthServices
 from pam.services.auth.ratelimit import limits_from
 from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from pam.services.chat import ChatService
+from pam.services.glossary import GlossaryService
 from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 from pam.store.db import create_engine, create_session_factory
@@ -64,6 +66,7 @@ class Services:
     auth: AuthServices
     data: DataCatalog
     chat: ChatService
+    glossary: GlossaryService
     redis: RedisState | None = None
     _index_dirty: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -111,6 +114,7 @@ class Services:
             cache_size=settings.search_cache_size,
             # One result cache for every server: keys hold the index generation, which they share.
             cache=redis.search_cache() if redis is not None and settings.search_cache_size > 0 else None,
+            expander=GlossaryExpander(sessions),
         )
         services = cls(
             settings=settings,
@@ -124,6 +128,7 @@ class Services:
             auth=auth,
             data=data,
             chat=ChatService(build_answerer(settings, llm, embedder), search, sessions, data),
+            glossary=GlossaryService(sessions),
             runner=None,  # type: ignore[arg-type]  # set just below: it needs the services' callback
             tasks=None,  # type: ignore[arg-type]
             redis=redis,

@@ -13,8 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import Caller
-from pam.answer.sources import ChangeEntry, DocumentText, Passage, ToolFilters
+from pam.answer.sources import ChangeEntry, DocumentText, Passage, TermDefinition, ToolFilters
 from pam.errors import NotFound
+from pam.glossary.convention import term_key
+from pam.glossary.expansion import query_keys
+from pam.glossary.repository import terms_named
 from pam.search.service import SearchService
 from pam.services.search_scope import scoped_filters
 from pam.store.models import Document, Project, Segment, SyncLog
@@ -129,6 +132,15 @@ class ScopedKnowledge:
                     )
                 )
         return DocumentText(str(doc.id), doc.title, doc.uri, str(doc.project_id), tuple(passages), truncated)
+
+    async def lookup_term(self, name: str) -> list[TermDefinition]:
+        key = term_key(name)
+        async with self._sessions() as s:
+            readable = list(await self._readable(s))
+            terms = await terms_named(s, readable, [key] if key else [])
+            if not terms:
+                terms = await terms_named(s, readable, query_keys(name))
+        return [TermDefinition(t.term, t.definition, tuple(t.aliases), str(t.project_id)) for t in terms]
 
     async def change_history(
         self, document: str | None, since: datetime | None, limit: int
