@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,11 @@ QUESTIONS = [
      "expected_documents": ["expenses.md"], "expected_answer_contains": ["30 days"]},
     {"id": "none", "question": "What is the Wi-Fi password of the Lisbon office?", "unanswerable": True},
 ]  # fmt: skip
+
+
+def count_conversations(ws: Workspace) -> int:
+    with sqlite3.connect(ws.data / "pam.db") as db:
+        return int(db.execute("SELECT count(*) FROM conversations").fetchone()[0])
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +74,7 @@ def test_eval_answers_reports_the_rates_and_writes_json(workspace: Workspace, tm
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS) + "\n")
     out = tmp_path / "report.json"
+    conversations_before = count_conversations(workspace)
 
     done = workspace.run("eval", "answers", str(questions), "--json", str(out))
 
@@ -83,8 +90,7 @@ def test_eval_answers_reports_the_rates_and_writes_json(workspace: Workspace, tm
     assert by_id["follow"]["cited_expected"], by_id["follow"]
     assert report["groups"]["all"]["ttft_p50_ms"] > 0
     # The evaluation's conversations are not left in the team's history.
-    asked = workspace.run_json("ask", "When does the on-call rota change?", "--json")
-    assert asked["conversation_id"]
+    assert count_conversations(workspace) == conversations_before
 
 
 def test_eval_answers_fails_under_a_threshold_and_refuses_bad_files(

@@ -138,7 +138,7 @@ class ExtractiveStrategy:
             read = passages[: self._config.passages_read]
             ranked = await self._rank(query, read)
             if ranked and self._answers(query, ranked[0], read):
-                picked = self._compose(ranked)
+                picked = self._compose(ranked, _keys(query))
         if not picked:
             for event in state.citations.feed(NOT_FOUND):
                 yield event
@@ -342,15 +342,21 @@ class ExtractiveStrategy:
                 text = f"{heading}: {' '.join(words)}" if heading else " ".join(words)
         return text
 
-    def _compose(self, per_part: list[list[_Scored]]) -> list[_Scored]:
-        """The best unit of each part of the question, then those that score almost as well as the lead."""
+    def _compose(self, per_part: list[list[_Scored]], keys: Sequence[str] = ()) -> list[_Scored]:
+        """The best unit of each part of the question, then those that score almost as well as the lead.
+
+        ``keys`` are the numbers and codes the question names ("2026-Q3"): when the lead has them, a
+        table row without them is a sibling row (another quarter), not support, and is left out."""
         config = self._config
         lead = per_part[0][0]
         chosen = [lead]
         used = len(lead.unit.shown)
+        named = [k for k in keys if _mentions(lead.unit.shown, k)]
 
         def add(candidate: _Scored) -> bool:
             nonlocal used
+            if candidate.unit.kind == "row" and not all(_mentions(candidate.unit.shown, k) for k in named):
+                return False
             if any(_overlaps(candidate.unit, other.unit) for other in chosen):
                 return False
             if used + len(candidate.unit.shown) > config.max_answer_chars:
@@ -409,6 +415,11 @@ _ANCHOR = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _COMMON_CAPITALS = frozenset({"I", "OK", "FAQ", "ID", "IDS"})
+
+
+def _keys(question: str) -> list[str]:
+    """The numbers and codes a question names (anchors with a digit)."""
+    return [a for a in dict.fromkeys(_ANCHOR.findall(question)) if _DIGIT.search(a) and len(a) >= 2]
 
 
 def _missing_anchors(question: str, passages: Sequence[Passage]) -> list[str]:

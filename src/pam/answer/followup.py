@@ -139,16 +139,22 @@ def leans_on_context(question: str) -> bool:
     return bool(_CONTINUATION.search(question) or _REFERS_BACK.search(question) or len(content) <= 2)
 
 
-def standalone_question(question: str, history: Sequence[HistoryTurn]) -> str:
-    """The question as a search query that stands on its own (unchanged if it already does)."""
-    previous = [t.text for t in history if t.role == "user" and t.text.strip()]
-    if not previous or not leans_on_context(question):
+def standalone_question(question: str, history: Sequence[HistoryTurn], *, depth: int = 3) -> str:
+    """The question as a search query that stands on its own (unchanged if it already does).
+
+    The last question is first made standalone itself (it may have been a follow-up too: "Who owns
+    it?" after "And for Q2?" after "What is the target for 2026-Q1?" is about Q2)."""
+    users = [i for i, t in enumerate(history) if t.role == "user" and t.text.strip()]
+    if not users or not leans_on_context(question):
         return question
-    last = previous[-1]
+    index = users[-1]
+    last = history[index].text
+    if depth > 0:
+        last = standalone_question(last, history[:index], depth=depth - 1)
     substituted = _substitute(question, last)
     if substituted is not None:
         return substituted
-    context = _topic_words(previous[-2:], _last_answer(history))
+    context = _topic_words([last], _last_answer(history))
     asked = {w.lower() for w in _WORD.findall(question)}
     extra = [w for w in context if w.lower() not in asked][:MAX_CONTEXT_WORDS]
     if not extra:
