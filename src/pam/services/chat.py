@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -129,7 +129,7 @@ class ChatService:
 
     async def stream(
         self, caller: Caller, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
-    ) -> AsyncIterator[Started | AnswerEvent]:
+    ) -> AsyncGenerator[Started | AnswerEvent, None]:
         started, history, filters = await self._begin(caller, message, conversation_id, filters)
         yield started
         tools = ScopedKnowledge(
