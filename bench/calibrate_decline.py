@@ -53,13 +53,12 @@ async def main(data_dir: Path | None) -> None:
         knowledge = ScopedKnowledge(services.search, services.sessions, LOCAL_ADMIN)
         answerable = [c for c in load_cases(CORPORA["handbook"].questions)[:ORIGINAL] if c.kind == "text"]
         for label, cases in (("answerable", answerable), ("unanswerable", load_cases(CALIBRATION))):
-            print(f"\n{label}: best unit cosine, term share, names the unknown, answered")
+            print(f"\n{label}: support (best unit cosine + half its term share), names the unknown, answered")
             for case in cases:
                 signal = await strategy.signals(case.question, knowledge, ToolFilters())
                 answered = signal.answers and not signal.unknown_name
                 print(
-                    f"  {case.id:4} {signal.semantic:6.3f} {signal.terms:5.2f} "
-                    f"{signal.unknown_name!s:5} {answered!s:5} {case.question}"
+                    f"  {case.id:4} {signal.support:6.3f} {signal.unknown_name!s:5} {answered!s:5} {case.question}"
                 )
     finally:
         await services.close()
