@@ -33,7 +33,15 @@ from pam.answer.question_kind import QuestionKind, classify, question_parts
 from pam.answer.sources import KnowledgeTools, Passage, ToolFilters
 from pam.answer.strategy import AnswerRequest, HistoryTurn, RunState
 from pam.answer.text_terms import TermAnalyzer
-from pam.answer.unit_scoring import Weights, form_fit, holds_wanted_value, passage_idf, penalty, term_share
+from pam.answer.unit_scoring import (
+    Weights,
+    form_fit,
+    holds_wanted_value,
+    opposes,
+    passage_idf,
+    penalty,
+    term_share,
+)
 
 NOT_FOUND = "I could not find this in the knowledge base."
 # About 30 model tokens: the model's cost grows with the longest text of the batch.
@@ -45,6 +53,8 @@ HEADING_CHARS = 40
 UNIT_CACHE = 8_192
 # Units embedded for each later part of a multi-part question, beyond those of the first.
 PART_UNITS = 3
+# What an item under a negative lead-in loses for an affirmative question ("events that do not count").
+NEGATED_LEAD = 0.08
 MAX_QUESTION_CHARS = 2_000
 
 
@@ -143,7 +153,8 @@ class ExtractiveStrategy:
             read = passages[: self._config.passages_read]
             ranked = await self._rank(query, read)
             if ranked and self._answers(query, ranked, read):
-                picked = self._compose(ranked, _keys(query))
+                kinds = [classify(part) for part in question_parts(query)]
+                picked = self._compose(ranked, _keys(query), kinds)
         if not picked:
             for event in state.citations.feed(NOT_FOUND):
                 yield event
@@ -290,6 +301,7 @@ class ExtractiveStrategy:
             + w.passage * cosine
             + 0.02 / (1 + rough.passage)
             - 0.25 * penalty(rough.unit)
+            - (NEGATED_LEAD if opposes(rough.unit, kind) else 0.0)
         )
         return _Scored(rough.passage, rough.unit, score, semantic, rough.terms)
 
@@ -346,7 +358,9 @@ class ExtractiveStrategy:
                 text = f"{heading}: {' '.join(words)}" if heading else " ".join(words)
         return text
 
-    def _compose(self, per_part: list[list[_Scored]], keys: Sequence[str] = ()) -> list[_Scored]:
+    def _compose(
+        self, per_part: list[list[_Scored]], keys: Sequence[str] = (), kinds: Sequence[QuestionKind] = ()
+    ) -> list[_Scored]:
         """The best unit of each part of the question, then those that score almost as well as the lead.
 
         ``keys`` are the numbers and codes the question names ("2026-Q3"): when the lead has them, a
@@ -369,9 +383,15 @@ class ExtractiveStrategy:
             used += len(candidate.unit.shown)
             return True
 
-        for part in per_part[1:]:
-            # Each later part gets its own answer: its best unit that fits, if it is about that part.
-            for candidate in part[:3]:
+        for part, kind in zip(per_part[1:], kinds[1:], strict=False):
+            # Each later part gets its own answer: its best unit that fits, if it is about that part;
+            # for "which X..." a close list beats a sentence.
+            top = part[:3]
+            if kind.want == "items":
+                top = sorted(
+                    top, key=lambda c: c.unit.kind not in ("list", "table") or c.score < part[0].score * 0.8
+                )
+            for candidate in top:
                 if candidate.score >= max(part[0].score, lead.score) * 0.7 and add(candidate):
                     break
         for candidate in per_part[0][1:]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["definition", "value", "procedure", "reason", "other"]
-Want = Literal["number", "time", "duration", "person", "version", "any"]
+Want = Literal["number", "time", "duration", "person", "version", "items", "any"]
 
 _DEFINITION = re.compile(
     r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<s1>.+?)\s*\??$"
@@ -41,6 +41,7 @@ _VALUE_WORDS: list[tuple[re.Pattern[str], Want]] = [
     (re.compile(r"\bhow\s+(?:long|soon|often|frequently)\b|\bwhat\s+(?:interval|frequency)\b|\bhow\s+late\b", re.IGNORECASE), "duration"),
     (re.compile(r"\bwhen\s+(?:is|are|was|were|does|do|did|can|could|will|would|should|has|have|must)\b|\bwhat\s+(?:time|date|day|year|month)\b|\bwhich\s+(?:day|date|year|month|time)\b|\bdeadline\b", re.IGNORECASE), "time"),
     (re.compile(r"^\s*who\b|\bwho\s+(?:owns|approves|maintains|runs|decides|is\s+responsible)\b|\bwhich\s+(?:person|team|owner)\b", re.IGNORECASE), "person"),
+    (re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+)?\w{3,}s\s+(?:are|were|do|does|did|make|count|have|has|can|must|should)\b|^\s*what\s+are\s+the\b|^\s*list\b", re.IGNORECASE), "items"),
     (re.compile(r"\bwhat\s+is\s+the\s+default\b|\bdefault\s+(?:value|setting)\b|\bwhat\s+(?:is|was|are)\s+the\b|^\s*(?:which|what)\b", re.IGNORECASE), "any"),
 ]  # fmt: skip
 _REASON = re.compile(r"^\s*why\b|\bwhat\s+(?:is|was)\s+the\s+reason\b|\bwhat\s+caused\b", re.IGNORECASE)

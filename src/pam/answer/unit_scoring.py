@@ -69,13 +69,18 @@ def form_fit(unit: Unit, kind: QuestionKind) -> float:
     """0..1: how well the unit's form suits the kind of question. An item under a negative lead-in
     ("Events that do not make a user active:") answers the opposite of an affirmative question."""
     fit = _form_fit(unit, kind)
-    if unit.lead and _NEGATION.search(unit.lead) and not kind.negated:
-        return fit * 0.25
-    return fit
+    return fit * 0.25 if opposes(unit, kind) else fit
+
+
+def opposes(unit: Unit, kind: QuestionKind) -> bool:
+    """An item under a negative lead-in answers the opposite of an affirmative question."""
+    return bool(unit.lead) and bool(_NEGATION.search(unit.lead)) and not kind.negated
 
 
 def _form_fit(unit: Unit, kind: QuestionKind) -> float:
     text = _ITEM_MARKERS.sub(" ", unit.text)
+    if kind.kind == "value" and kind.want == "items":
+        return {"list": 1.0, "table": 1.0, "row": 0.6, "item": 0.6}.get(unit.kind, 0.3)
     if kind.kind == "value" and unit.kind in ("list", "table"):
         return 0.4
     if kind.kind == "value":
@@ -119,7 +124,7 @@ def _defines(text: str, subject: str) -> float:
 
 def holds_wanted_value(unit: Unit, kind: QuestionKind) -> bool:
     """Whether the unit holds a value of the type a value question asks for (any unit does for others)."""
-    if kind.kind != "value" or kind.want == "any":
+    if kind.kind != "value" or kind.want in ("any", "items"):
         return True
     return form_fit(Unit(unit.shown, unit.start, "sentence"), kind) >= 0.7
 
