@@ -16,16 +16,11 @@ lead-in, table rows) of the top passages that best answer the question, each fol
 from __future__ import annotations
 
 import asyncio
-import re
-import threading
-from collections.abc import AsyncGenerator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
-
+from pam.answer.anchors import keys, mentions, missing_anchors
+from pam.answer.answer_compose import Scored, compose, render
 from pam.answer.answer_units import Unit, passage_units, trailing_lead
 from pam.answer.events import AnswerEvent, Status
 from pam.answer.followup import standalone_question
@@ -33,6 +28,7 @@ from pam.answer.question_kind import QuestionKind, classify, question_parts
 from pam.answer.sources import KnowledgeTools, Passage, ToolFilters
 from pam.answer.strategy import AnswerRequest, HistoryTurn, RunState
 from pam.answer.text_terms import TermAnalyzer
+from pam.answer.unit_embedding import SentenceEncoder, UnitEmbedder
 from pam.answer.unit_scoring import (
     Weights,
     form_fit,
@@ -44,28 +40,11 @@ from pam.answer.unit_scoring import (
 )
 
 NOT_FOUND = "I could not find this in the knowledge base."
-# About 30 model tokens: the model's cost grows with the longest text of the batch.
-EMBED_CHARS = 110
-EMBED_TOKENS = 32
-EMBED_BATCH = 6
-EMBED_THREADS = 2
-HEADING_CHARS = 40
-UNIT_CACHE = 8_192
 # Units embedded for each later part of a multi-part question, beyond those of the first.
 PART_UNITS = 3
 # What an item under a negative lead-in loses for an affirmative question ("events that do not count").
 NEGATED_LEAD = 0.08
 MAX_QUESTION_CHARS = 2_000
-
-
-class SentenceEncoder(Protocol):
-    """What the extractive answerer needs of an embedder (the packaged MiniLM is one)."""
-
-    def count_tokens(self, text: str) -> int: ...
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
-
-    def embed_query(self, text: str) -> npt.NDArray[np.float32]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +82,6 @@ class _Unit:
     cosine: float  # the passage's
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    passage: int
-    unit: Unit
-    score: float
-    semantic: float
-    terms: float
-
-
 class ExtractiveStrategy:
     def __init__(
         self,
@@ -121,11 +91,7 @@ class ExtractiveStrategy:
     ) -> None:
         self._config = config or ExtractiveConfig()
         self._analyzer = analyzer or TermAnalyzer()
-        self._encoder = encoder
-        # Unit text -> vector, oldest first: popular passages are asked about again and again.
-        self._unit_vectors: dict[str, npt.NDArray[np.float32]] = {}
-        self._cache_lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=EMBED_THREADS, thread_name_prefix="extractive-embed")
+        self._embedder = UnitEmbedder(encoder, self._analyzer) if encoder is not None else None
 
     @property
     def name(self) -> str:
@@ -148,20 +114,26 @@ class ExtractiveStrategy:
             return
         passages = await request.knowledge.search(query, request.filters, self._config.search_k)
         yield Status("answering", f"Reading {len(passages)} passages")
-        picked: list[_Scored] = []
+        picked: list[Scored] = []
         if not await self._names_the_unknown(query, passages, request.knowledge, request.filters):
             read = passages[: self._config.passages_read]
             ranked = await self._rank(query, read)
             if ranked and self._answers(query, ranked, read):
-                kinds = [classify(part) for part in question_parts(query)]
-                picked = self._compose(ranked, _keys(query), kinds)
+                picked = compose(
+                    ranked,
+                    max_units=self._config.max_units,
+                    max_chars=self._config.max_answer_chars,
+                    relative_floor=self._config.relative_floor,
+                    keys=keys(query),
+                    kinds=[classify(part) for part in question_parts(query)],
+                )
         if not picked:
             for event in state.citations.feed(NOT_FOUND):
                 yield event
             return
         for index, chosen in enumerate(picked):
             number = state.sources.add(passages[chosen.passage])
-            for event in state.citations.feed(_render(chosen.unit, number, first=index == 0)):
+            for event in state.citations.feed(render(chosen.unit, number, first=index == 0)):
                 yield event
 
     async def signals(self, question: str, knowledge: KnowledgeTools, filters: ToolFilters) -> Signals:
@@ -172,7 +144,7 @@ class ExtractiveStrategy:
         answers = bool(ranked) and self._answers(question, ranked, passages[: self._config.passages_read])
         return Signals(_support(ranked), unknown, answers)
 
-    def _answers(self, question: str, per_part: list[list[_Scored]], passages: list[Passage]) -> bool:
+    def _answers(self, question: str, per_part: list[list[Scored]], passages: list[Passage]) -> bool:
         """Whether the best units answer the question at all (thresholds: bench/calibrate_decline.py).
 
         - the best unit (of some part of the question) must be about it: its cosine plus half its term
@@ -186,7 +158,7 @@ class ExtractiveStrategy:
         if _support(per_part) < self._config.min_support:
             return False
         near = [passages[i] for i in dict.fromkeys(s.passage for s in ranked[:3])]
-        if any(_DIGIT.search(a) for a in _missing_anchors(question, near)):
+        if any(k in missing_anchors(question, near) for k in keys(question)):
             return False
         kind = classify(question_parts(question)[0])
         return any(holds_wanted_value(s.unit, kind) for s in ranked[:3])
@@ -197,13 +169,13 @@ class ExtractiveStrategy:
         """The question names something (a number, a product, an acronym) that the knowledge base never
         mentions: none of the passages found has it, and a search for the name alone finds no passage
         that has it either. Then no passage can answer, however similar it reads."""
-        for anchor in _missing_anchors(question, passages)[:3]:
+        for anchor in missing_anchors(question, passages)[:3]:
             found = await knowledge.search(anchor, filters, 5)
-            if not any(_mentions(f"{p.title} {p.section_path} {p.content}", anchor) for p in found):
+            if not any(mentions(f"{p.title} {p.section_path} {p.content}", anchor) for p in found):
                 return True
         return False
 
-    async def _rank(self, question: str, passages: list[Passage]) -> list[list[_Scored]]:
+    async def _rank(self, question: str, passages: list[Passage]) -> list[list[Scored]]:
         """Per part of the question, every candidate unit scored, best first (empty: nothing to say)."""
         if not passages or not self._analyzer.term_set(question):
             return []
@@ -228,7 +200,7 @@ class ExtractiveStrategy:
         if not candidates:
             return []
         similarities = await self._similarities(parts, passages, [units[i] for i in candidates], whole)
-        per_part: list[list[_Scored]] = []
+        per_part: list[list[Scored]] = []
         for index, kind in enumerate(kinds):
             scored = [
                 self._final(
@@ -255,7 +227,7 @@ class ExtractiveStrategy:
         query: frozenset[str],
         passage_terms: list[frozenset[str]],
         kind: QuestionKind,
-    ) -> list[_Scored]:
+    ) -> list[Scored]:
         """A cheap first score of every unit for one part of the question (no model)."""
         w = self._config.weights
         idf = passage_idf(query, passage_terms)
@@ -268,10 +240,10 @@ class ExtractiveStrategy:
                 - 0.2 * penalty(u.unit)
                 + 0.02 / (1 + u.passage)
             )
-            out.append(_Scored(u.passage, u.unit, first, 0.0, terms))
+            out.append(Scored(u.passage, u.unit, first, 0.0, terms))
         return out
 
-    def _candidates(self, rough: list[list[_Scored]]) -> list[int]:
+    def _candidates(self, rough: list[list[Scored]]) -> list[int]:
         """Indexes of the units worth embedding: for the first part the best two of each passage, then
         the best overall; for each later part its best few."""
         limit = self._config.embed_units
@@ -290,7 +262,7 @@ class ExtractiveStrategy:
             picked += [i for i in best if i not in picked][:PART_UNITS]
         return picked
 
-    def _final(self, rough: _Scored, semantic: float, kind: QuestionKind, passage_score: float) -> _Scored:
+    def _final(self, rough: Scored, semantic: float, kind: QuestionKind, passage_score: float) -> Scored:
         w = self._config.weights
         cosine = passage_score if 0.0 <= passage_score <= 1.0 else 0.0
         fit = form_fit(rough.unit, kind)
@@ -303,102 +275,23 @@ class ExtractiveStrategy:
             - 0.25 * penalty(rough.unit)
             - (NEGATED_LEAD if opposes(rough.unit, kind) else 0.0)
         )
-        return _Scored(rough.passage, rough.unit, score, semantic, rough.terms)
+        return Scored(rough.passage, rough.unit, score, semantic, rough.terms)
 
     async def _similarities(
         self, questions: list[str], passages: list[Passage], candidates: list[_Unit], terms: frozenset[str]
     ) -> list[list[float]]:
         """Per question (part): the cosine of each candidate unit, embedded on its own."""
-        if self._encoder is None:
+        if self._embedder is None:
             # No model: the passage's own relevance stands in for each of its units.
             scores = [max(0.0, min(1.0, passages[c.passage].score)) for c in candidates]
             return [scores for _ in questions]
-        encoder = self._encoder
-        texts = [self._embedding_text(passages[c.passage], c.unit, terms) for c in candidates]
-        cache = self._unit_vectors
+        embedder = self._embedder
+        texts = [embedder.text_for(_heading(passages[c.passage]), c.unit.shown, terms) for c in candidates]
+        return await asyncio.to_thread(embedder.similarities, questions, texts)
 
-        def encode() -> list[list[float]]:
-            with self._cache_lock:
-                known = {t: cache[t] for t in texts if t in cache}
-            missing = sorted((t for t in dict.fromkeys(texts) if t not in known), key=len)
-            # Batches of similar length (the model pads every text of a batch to its longest); the
-            # questions, short too, ride with the shortest units.
-            batches = [list(questions) + missing[:EMBED_BATCH]]
-            batches += [missing[i : i + EMBED_BATCH] for i in range(EMBED_BATCH, len(missing), EMBED_BATCH)]
-            # The batches run side by side (one model call is single-threaded): two cores, half the wait.
-            results = list(self._pool.map(encoder.embed, batches))
-            asked = results[0][: len(questions)]
-            vectors = [v for r in results for v in r][len(questions) :]
-            known.update(zip(missing, vectors, strict=True))
-            with self._cache_lock:
-                cache.update((t, known[t]) for t in missing)
-                while len(cache) > UNIT_CACHE:
-                    cache.pop(next(iter(cache)))
-            units = np.stack([known[t] for t in texts])
-            return [[float(v) for v in units @ asked[i]] for i in range(len(questions))]
 
-        return await asyncio.to_thread(encode)
-
-    def _embedding_text(self, passage: Passage, unit: Unit, terms: frozenset[str]) -> str:
-        """The unit under its nearest heading, cut to about 30 model tokens (the model's cost grows with
-        the longest text of a batch): a long unit keeps the stretch with most of the question's terms."""
-        heading = passage.section_path.rsplit(" > ", 1)[-1] if passage.section_path else passage.title
-        heading = heading[:HEADING_CHARS]
-        words = unit.shown.split()
-        if len(unit.shown) > EMBED_CHARS:
-            hits = [bool(self._analyzer.term_set(w) & terms) for w in words]
-            width = max(1, EMBED_CHARS // 7)
-            start = max(range(max(1, len(words) - width + 1)), key=lambda i: (sum(hits[i : i + width]), -i))
-            words = words[start : start + width]
-        text = f"{heading}: {' '.join(words)}" if heading else " ".join(words)
-        if self._encoder is not None:
-            # Identifiers cost many tokens per character: cut to the token budget itself.
-            while len(words) > 3 and self._encoder.count_tokens(text) > EMBED_TOKENS:
-                words = words[: len(words) * 3 // 4]
-                text = f"{heading}: {' '.join(words)}" if heading else " ".join(words)
-        return text
-
-    def _compose(
-        self, per_part: list[list[_Scored]], keys: Sequence[str] = (), kinds: Sequence[QuestionKind] = ()
-    ) -> list[_Scored]:
-        """The best unit of each part of the question, then those that score almost as well as the lead.
-
-        ``keys`` are the numbers and codes the question names ("2026-Q3"): when the lead has them, a
-        table row without them is a sibling row (another quarter), not support, and is left out."""
-        config = self._config
-        lead = per_part[0][0]
-        chosen = [lead]
-        used = len(lead.unit.shown)
-        named = [k for k in keys if _mentions(lead.unit.shown, k)]
-
-        def add(candidate: _Scored) -> bool:
-            nonlocal used
-            if candidate.unit.kind == "row" and not all(_mentions(candidate.unit.shown, k) for k in named):
-                return False
-            if any(_overlaps(candidate.unit, other.unit) for other in chosen):
-                return False
-            if used + len(candidate.unit.shown) > config.max_answer_chars:
-                return False
-            chosen.append(candidate)
-            used += len(candidate.unit.shown)
-            return True
-
-        for part, kind in zip(per_part[1:], kinds[1:], strict=False):
-            # Each later part gets its own answer: its best unit that fits, if it is about that part;
-            # for "which X..." a close list beats a sentence.
-            top = part[:3]
-            if kind.want == "items":
-                top = sorted(
-                    top, key=lambda c: c.unit.kind not in ("list", "table") or c.score < part[0].score * 0.8
-                )
-            for candidate in top:
-                if candidate.score >= max(part[0].score, lead.score) * 0.7 and add(candidate):
-                    break
-        for candidate in per_part[0][1:]:
-            if len(chosen) >= config.max_units or candidate.score < lead.score * config.relative_floor:
-                break
-            add(candidate)
-        return chosen
+def _heading(passage: Passage) -> str:
+    return passage.section_path.rsplit(" > ", 1)[-1] if passage.section_path else passage.title
 
 
 def _lead_before(passage: Passage, passages: list[Passage]) -> str:
@@ -411,58 +304,5 @@ def _lead_before(passage: Passage, passages: list[Passage]) -> str:
     return ""
 
 
-def _render(unit: Unit, number: int, *, first: bool) -> str:
-    separator = "" if first else ("\n\n" if "\n" in unit.shown else " ")
-    if unit.kind in ("list", "table"):
-        lead = f"{unit.lead} [{number}]\n" if unit.lead else ""
-        body = unit.text if unit.lead else f"{unit.text} [{number}]"
-        return f"{separator}{lead}{body}\n\n" if unit.lead else f"{separator}{body}\n\n"
-    if unit.lead:
-        return f"{separator}{unit.lead} {unit.text} [{number}]"
-    return f"{separator}{unit.text} [{number}]"
-
-
-def _overlaps(a: Unit, b: Unit) -> bool:
-    """Near-duplicates (overlapping chunks repeat sentences, a list repeats its items) add nothing."""
-    x, y = a.shown.casefold(), b.shown.casefold()
-    if x in y or y in x:
-        return True
-    wa, wb = set(x.split()), set(y.split())
-    return len(wa & wb) / max(1, len(wa | wb)) >= 0.8
-
-
-# Words a question names that the knowledge base must mention for an answer to be about them: numbers
-# and codes ("2027", "v15"), acronyms ("NPS"), and capitalised names after the first word ("Tableau").
-_ANCHOR = re.compile(
-    r"\b(?:\w*\d\w*|[A-Z]{2,}\w*|[A-Z][a-z]+[A-Z]\w*|[A-Z][a-z]*-[A-Z][a-z]*)\b"
-    r"|(?<![.?!:]\s)(?<=\s)[A-Z][a-z]{2,}(?:-[A-Za-z]+)?\b"
-)
-_DIGIT = re.compile(r"\d")
-_COMMON_CAPITALS = frozenset({"I", "OK", "FAQ", "ID", "IDS"})
-
-
-def _support(per_part: list[list[_Scored]]) -> float:
+def _support(per_part: list[list[Scored]]) -> float:
     return max((p[0].semantic + 0.5 * p[0].terms for p in per_part if p), default=0.0)
-
-
-def _keys(question: str) -> list[str]:
-    """The numbers and codes a question names (anchors with a digit)."""
-    return [a for a in dict.fromkeys(_ANCHOR.findall(question)) if _DIGIT.search(a) and len(a) >= 2]
-
-
-def _missing_anchors(question: str, passages: Sequence[Passage]) -> list[str]:
-    """Names in the question that no retrieved passage mentions."""
-    text = " ".join(f"{p.title} {p.section_path} {p.content}" for p in passages)
-    found = []
-    for anchor in dict.fromkeys(_ANCHOR.findall(question)):
-        if anchor.upper() in _COMMON_CAPITALS or len(anchor) < 2:
-            continue
-        if not _mentions(text, anchor):
-            found.append(anchor)
-    return found
-
-
-def _mentions(text: str, anchor: str) -> bool:
-    folded = text.casefold()
-    name = anchor.casefold()
-    return name in folded or (len(name) > 3 and name.rstrip("s") in folded)

@@ -36,101 +36,16 @@ _SUBSTITUTION = re.compile(
 )
 _WORD = re.compile(r"\w+(?:[\-./]\w+)*")
 _MARKERS = re.compile(r"\s*\[\d+\]")
-_QUESTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "be",
-        "been",
-        "being",
-        "of",
-        "for",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "from",
-        "and",
-        "or",
-        "but",
-        "about",
-        "as",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "they",
-        "them",
-        "their",
-        "there",
-        "i",
-        "we",
-        "you",
-        "our",
-        "your",
-        "my",
-        "me",
-        "us",
-        "please",
-        "tell",
-        "show",
-        "give",
-        "know",
-        "find",
-        "list",
-        "also",
-        "so",
-        "then",
-        "than",
-        "more",
-        "most",
-        "much",
-        "many",
-        "any",
-        "some",
-        "not",
-        "no",
-        "yes",
-        "if",
-        "into",
-        "over",
-        "under",
-        "per",
-        "via",
-        "default",
-    ]
-)
-_FILLER = frozenset(["and", "but", "or", "so", "then", "also", "what", "about", "how", "same", "for"])
+_QUESTION_TEXT = """
+a an the what which who whom whose when where why how is are was were do does did can could should
+would will shall may might must be been being of for to in on at by with from and or but about as it
+its this that these those they them their there i we you our your my me us please tell show give
+know find list also so then than more most much many any some not no yes if into over under per via
+default
+"""
+_QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
+_FILLER_TEXT = "and but or so then also what about how same for"
+_FILLER = frozenset(_FILLER_TEXT.split())
 
 
 def leans_on_context(question: str) -> bool:

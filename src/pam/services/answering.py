@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pam.answer.agent import AgentConfig, AgentStrategy
 from pam.answer.answerer import Answerer
-from pam.answer.extractive import ExtractiveStrategy, SentenceEncoder
+from pam.answer.extractive import ExtractiveStrategy
 from pam.answer.llm import LLM
+from pam.answer.unit_embedding import SentenceEncoder
 from pam.errors import InvalidInput
 from pam.settings import Settings
 
