@@ -24,12 +24,10 @@ from bench.common import RESULTS, markdown_table, write
 from pam.access import LOCAL_ADMIN
 from pam.evaluation.answer_cases import load_cases
 from pam.evaluation.answer_report import report_json
+from pam.evaluation.answer_run import AnswerEvaluation
 from pam.logs import configure_logging
-from pam.services import ingestion
-from pam.services.answer_eval import AnswerEvaluation
 from pam.services.chat import ChatFilters
 from pam.services.container import Services
-from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 
 BEFORE = RESULTS / "answers_before.json"
@@ -44,17 +42,13 @@ async def run_corpus(corpus: Corpus) -> dict[str, Any]:
     services = await Services.start(settings, run_tasks=False)
     try:
         started = time.perf_counter()
-        async with services.sessions.begin() as s:
-            project = await ensure_default_project(s)
-            task = await ingestion.create_folder_task(
-                s, LOCAL_ADMIN, project, str(folder), settings.ingest_roots
-            )
-        await services.tasks.submit(task.id)
-        await services.tasks.wait(task.id)
+        scope = await services.auth.scope_of(LOCAL_ADMIN)
+        task = await services.ingestion.start_folder(scope, None, str(folder))
+        await services.ingestion.wait(task.id)
         await services.sync_index()
         ingest_s = time.perf_counter() - started
-        evaluation = AnswerEvaluation(services.chat, services.sessions)
-        report = await evaluation.run(LOCAL_ADMIN, cases, ChatFilters())
+        evaluation = AnswerEvaluation(services.chat, services.conversations, services.sessions)
+        report = await evaluation.run(scope, cases, ChatFilters())
         provider = services.chat.answerer.provider
     finally:
         await services.close()

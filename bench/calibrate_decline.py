@@ -23,10 +23,8 @@ from pam.answer.extractive import ExtractiveStrategy
 from pam.answer.sources import ToolFilters
 from pam.evaluation.answer_cases import load_cases
 from pam.logs import configure_logging
-from pam.services import ingestion
 from pam.services.container import Services
 from pam.services.knowledge import ScopedKnowledge
-from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 
 CALIBRATION = ROOT / "bench" / "questions" / "handbook_decline_calibration.jsonl"
@@ -39,18 +37,14 @@ async def main(data_dir: Path | None) -> None:
     settings = Settings(data_dir=scratch, ingest_roots=[folder.parent], seed_dir=None)
     services = await Services.start(settings, run_tasks=False)
     try:
+        scope = await services.auth.scope_of(LOCAL_ADMIN)
         if data_dir is None:
-            async with services.sessions.begin() as s:
-                project = await ensure_default_project(s)
-                task = await ingestion.create_folder_task(
-                    s, LOCAL_ADMIN, project, str(folder), [folder.parent]
-                )
-            await services.tasks.submit(task.id)
-            await services.tasks.wait(task.id)
+            task = await services.ingestion.start_folder(scope, None, str(folder))
+            await services.ingestion.wait(task.id)
         await services.sync_index()
         strategy = services.chat.answerer.strategy
         assert isinstance(strategy, ExtractiveStrategy)
-        knowledge = ScopedKnowledge(services.search, services.sessions, LOCAL_ADMIN)
+        knowledge = ScopedKnowledge(services.search, services.sessions, scope)
         answerable = [c for c in load_cases(CORPORA["handbook"].questions)[:ORIGINAL] if c.kind == "text"]
         for label, cases in (("answerable", answerable), ("unanswerable", load_cases(CALIBRATION))):
             print(f"\n{label}: support (best unit cosine + half its term share), names the unknown, answered")

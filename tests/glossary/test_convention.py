@@ -3,10 +3,11 @@ formats people write glossaries in, and nothing outside a glossary section."""
 
 from __future__ import annotations
 
-from pam.glossary.convention import extract_glossary, term_key
+from pam.ingest.glossary_convention import extract_glossary
 from pam.ingest.parsers.docx import DocxParser
 from pam.ingest.parsers.html import HtmlParser
 from pam.ingest.parsers.markdown import MarkdownParser
+from pam.store.glossary import term_key
 
 
 def markdown(text: str) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -23,8 +23,8 @@ from pam.cli.runtime import run_with_services
 from pam.evaluation.answer_cases import load_cases
 from pam.evaluation.answer_judge import AnswerJudge
 from pam.evaluation.answer_report import report_json
+from pam.evaluation.answer_run import AnswerEvaluation
 from pam.evaluation.answer_scoring import AnswerReport
-from pam.services.answer_eval import AnswerEvaluation
 from pam.services.chat import ChatFilters
 from pam.services.container import Services
 
@@ -79,11 +79,12 @@ def answers(
             if services.llm is None:
                 fail("--judge needs a model: set PAM_LLM_PROVIDER (anthropic or openai) and its settings")
             grader = AnswerJudge(services.llm)
-        evaluation = AnswerEvaluation(services.chat, services.sessions, judge=grader)
+        evaluation = AnswerEvaluation(services.chat, services.conversations, services.sessions, judge=grader)
+        scope = await services.auth.scope_of(LOCAL_ADMIN)
         with Progress(console=stderr(), transient=True) as bar:
             line = bar.add_task("questions", total=len(cases))
             report = await evaluation.run(
-                LOCAL_ADMIN,
+                scope,
                 cases,
                 ChatFilters(projects=project),
                 progress=lambda done, _: bar.update(line, completed=done),

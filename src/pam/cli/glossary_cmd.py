@@ -8,13 +8,13 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import LOCAL_ADMIN
+from pam.access import AccessScope
 from pam.cli.output import fail, print_json, stdout
 from pam.cli.store_runtime import run_with_store
 from pam.errors import NotFound
 from pam.services.glossary import GlossaryEntry, GlossaryService, TermInput
+from pam.services.store_runtime import StoreServices
 
 app = typer.Typer(
     help="The glossary: terms, definitions and aliases (DAU = daily active users). "
@@ -51,15 +51,15 @@ def _print(entries: list[GlossaryEntry], json_out: bool, title: str) -> None:
     stdout().print(table)
 
 
-async def _find(service: GlossaryService, ref: str, project: str | None) -> GlossaryEntry:
+async def _find(service: GlossaryService, scope: AccessScope, ref: str, project: str | None) -> GlossaryEntry:
     """A term by id, or by its exact name (or alias) in the project."""
     try:
-        return await service.get(LOCAL_ADMIN, uuid.UUID(ref))
+        return await service.get(scope, uuid.UUID(ref))
     except ValueError:
         pass
     matches = [
         e
-        for e in await service.lookup(LOCAL_ADMIN, ref, projects=[project] if project else None)
+        for e in await service.lookup(scope, ref, projects=[project] if project else None)
         if ref.casefold() in {n.casefold() for n in (e.term, *e.aliases)}
     ]
     if len(matches) != 1:
@@ -76,10 +76,9 @@ def list_(
 ) -> None:
     """List glossary terms."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> list[GlossaryEntry]:
-        page = await GlossaryService(sessions).page(
-            LOCAL_ADMIN, project=project, contains=query, limit=limit, offset=0
-        )
+    async def body(store: StoreServices) -> list[GlossaryEntry]:
+        scope = await store.local_scope()
+        page = await store.glossary.page(scope, project=project, contains=query, limit=limit, offset=0)
         return page.items
 
     entries = run_with_store(body)
@@ -90,8 +89,8 @@ def list_(
 def show(name: Annotated[str, typer.Argument(help="A term or an alias.")], json_out: JsonOpt = False) -> None:
     """The terms a name refers to (exit 1 if none)."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> list[GlossaryEntry]:
-        return await GlossaryService(sessions).lookup(LOCAL_ADMIN, name)
+    async def body(store: StoreServices) -> list[GlossaryEntry]:
+        return await store.glossary.lookup(await store.local_scope(), name)
 
     entries = run_with_store(body)
     if not entries and not json_out:
@@ -111,10 +110,9 @@ def add(
 ) -> None:
     """Add a term (written by hand: re-ingesting documents never changes it)."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> GlossaryEntry:
-        return await GlossaryService(sessions).create(
-            LOCAL_ADMIN, project, TermInput(term, definition, tuple(alias or ()))
-        )
+    async def body(store: StoreServices) -> GlossaryEntry:
+        scope = await store.local_scope()
+        return await store.glossary.create(scope, project, TermInput(term, definition, tuple(alias or ())))
 
     entry = run_with_store(body)
     if json_out:
@@ -136,15 +134,15 @@ def edit(
 ) -> None:
     """Change a term's definition, aliases (given: replace them all) or name."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> GlossaryEntry:
-        service = GlossaryService(sessions)
-        current = await _find(service, ref, project)
+    async def body(store: StoreServices) -> GlossaryEntry:
+        scope = await store.local_scope()
+        current = await _find(store.glossary, scope, ref, project)
         data = TermInput(
             rename or current.term,
             definition if definition is not None else current.definition,
             tuple(alias) if alias is not None else current.aliases,
         )
-        return await service.update(LOCAL_ADMIN, current.id, data)
+        return await store.glossary.update(scope, current.id, data)
 
     entry = run_with_store(body)
     if json_out:
@@ -160,10 +158,10 @@ def remove(
 ) -> None:
     """Delete a term."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> GlossaryEntry:
-        service = GlossaryService(sessions)
-        current = await _find(service, ref, project)
-        await service.delete(LOCAL_ADMIN, current.id)
+    async def body(store: StoreServices) -> GlossaryEntry:
+        scope = await store.local_scope()
+        current = await _find(store.glossary, scope, ref, project)
+        await store.glossary.delete(scope, current.id)
         return current
 
     entry = run_with_store(body)

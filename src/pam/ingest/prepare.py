@@ -10,10 +10,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 from pam.errors import ParseError
-from pam.glossary.convention import GlossaryDraft, extract_glossary
 from pam.ingest.chunker import Chunk, Chunker
+from pam.ingest.glossary_convention import extract_glossary
 from pam.ingest.parsers.registry import ParserRegistry
 from pam.ingest.sources.base import SourceConnector, SourceItem
+from pam.store.glossary import GlossaryDraft
 
 
 @dataclass(slots=True)

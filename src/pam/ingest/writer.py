@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.glossary.repository import delete_document_terms, replace_document_terms
 from pam.ingest.prepare import PreparedDocument
+from pam.store.glossary import delete_document_terms, replace_document_terms
 from pam.store.models import Document, IndexOutbox, Segment, Source, SyncLog
 from pam.store.types import utcnow
 

@@ -1,7 +1,8 @@
 """Glossary use cases: list, look up, add, edit and delete terms, each in its own transaction.
 
-Reading needs the viewer role in the term's project, writing the editor role. A term in a project the
-caller cannot read answers 404, exactly like a term that does not exist.
+Reading needs the viewer role in the term's project, writing the editor role (the caller's
+`AccessScope` decides). A term in a project the caller cannot read answers 404, exactly like a term
+that does not exist.
 """
 
 from __future__ import annotations
@@ -10,16 +11,24 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import Caller
+from pam.access import AccessScope, Role
 from pam.errors import Conflict, InvalidInput, NotFound
-from pam.glossary import repository
-from pam.glossary.convention import MAX_ALIASES, MAX_DEFINITION_CHARS, MAX_TERM_CHARS, term_key
-from pam.glossary.expansion import query_keys
-from pam.services.projects import resolve_project
-from pam.store.models import GlossaryTerm, Project
+from pam.services.glossary_expansion import query_keys
+from pam.services.projects import DEFAULT_PROJECT
+from pam.store import glossary as repository
+from pam.store.glossary import MAX_ALIASES, MAX_DEFINITION_CHARS, MAX_TERM_CHARS, term_key
+from pam.store.models import GlossaryTerm
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_DEFINITION_CHARS",
+    "MAX_TERM_CHARS",
+    "GlossaryEntry",
+    "GlossaryService",
+    "TermInput",
+]
 
 MAX_PAGE = 200
 
@@ -69,73 +78,62 @@ class GlossaryService:
         self._sessions = sessions
 
     async def page(
-        self, caller: Caller, *, project: str | None, contains: str | None, limit: int, offset: int
+        self, scope: AccessScope, *, project: str | None, contains: str | None, limit: int, offset: int
     ) -> GlossaryPage:
+        names = {scope.project(project).id: scope.project(project).name} if project else scope.names()
         async with self._sessions() as s:
-            names = await self._readable(s, caller, project)
             rows, total = await repository.list_terms(
                 s, list(names), contains=contains, limit=max(1, min(limit, MAX_PAGE)), offset=max(0, offset)
             )
             return GlossaryPage([_entry(r, names[r.project_id]) for r in rows], total)
 
-    async def get(self, caller: Caller, term_id: uuid.UUID) -> GlossaryEntry:
+    async def get(self, scope: AccessScope, term_id: uuid.UUID) -> GlossaryEntry:
         async with self._sessions() as s:
-            row, project = await self._term(s, caller, term_id, "viewer")
-            return _entry(row, project)
+            row = await self._term(s, scope, term_id, "viewer")
+            return _entry(row, scope.names()[row.project_id])
 
     async def lookup(
-        self, caller: Caller, name: str, *, projects: list[str] | None = None
+        self, scope: AccessScope, name: str, *, projects: list[str] | None = None
     ) -> list[GlossaryEntry]:
         """Terms whose name (the term or an alias) appears in ``name``, in the caller's projects."""
+        names = scope.narrowed(projects).names()
+        key = term_key(name)
         async with self._sessions() as s:
-            names = await self._readable(s, caller, None)
-            if projects:
-                names = {pid: n for pid, n in names.items() if n in projects or str(pid) in projects}
-            key = term_key(name)
             rows = await repository.terms_named(s, list(names), [key] if key else [])
             if not rows:
                 rows = await repository.terms_named(s, list(names), query_keys(name))
             return [_entry(r, names[r.project_id]) for r in rows]
 
-    async def create(self, caller: Caller, project: str | None, data: TermInput) -> GlossaryEntry:
+    async def create(self, scope: AccessScope, project: str | None, data: TermInput) -> GlossaryEntry:
         data = data.checked()
+        target = scope.project(project or DEFAULT_PROJECT, "editor")
         async with self._sessions.begin() as s:
-            target = await resolve_project(s, caller, project)
-            caller.require(target.id, "editor")
             row = await repository.create_term(s, target.id, data.term, data.definition, data.aliases)
             if row is None:
                 raise Conflict(f"the project already has the term {data.term!r}")
             return _entry(row, target.name)
 
-    async def update(self, caller: Caller, term_id: uuid.UUID, data: TermInput) -> GlossaryEntry:
+    async def update(self, scope: AccessScope, term_id: uuid.UUID, data: TermInput) -> GlossaryEntry:
         data = data.checked()
         async with self._sessions.begin() as s:
-            row, project = await self._term(s, caller, term_id, "editor")
+            row = await self._term(s, scope, term_id, "editor")
             if not await repository.update_term(s, row, data.term, data.definition, data.aliases):
                 raise Conflict(f"the project already has the term {data.term!r}")
-            return _entry(row, project)
+            return _entry(row, scope.names()[row.project_id])
 
-    async def delete(self, caller: Caller, term_id: uuid.UUID) -> None:
+    async def delete(self, scope: AccessScope, term_id: uuid.UUID) -> None:
         async with self._sessions.begin() as s:
-            row, _ = await self._term(s, caller, term_id, "editor")
+            row = await self._term(s, scope, term_id, "editor")
             await s.delete(row)
 
-    async def _readable(self, s: AsyncSession, caller: Caller, project: str | None) -> dict[uuid.UUID, str]:
-        if project is not None:
-            target = await resolve_project(s, caller, project)
-            return {target.id: target.name}
-        rows = await s.execute(select(Project.id, Project.name))
-        return {pid: name for pid, name in rows if caller.can(pid, "viewer")}
-
     async def _term(
-        self, s: AsyncSession, caller: Caller, term_id: uuid.UUID, role: str
-    ) -> tuple[GlossaryTerm, str]:
+        self, s: AsyncSession, scope: AccessScope, term_id: uuid.UUID, role: Role
+    ) -> GlossaryTerm:
         row = await s.get(GlossaryTerm, term_id)
-        if row is None or not caller.can(row.project_id, "viewer"):
+        if row is None or row.project_id not in scope.ids():
             raise NotFound("term not found")
-        caller.require(row.project_id, "editor" if role == "editor" else "viewer")
-        project = await s.scalar(select(Project.name).where(Project.id == row.project_id))
-        return row, str(project)
+        scope.require(row.project_id, role)
+        return row
 
 
 def _entry(row: GlossaryTerm, project: str) -> GlossaryEntry:

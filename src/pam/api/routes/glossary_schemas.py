@@ -8,8 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pam.glossary.convention import MAX_ALIASES, MAX_DEFINITION_CHARS, MAX_TERM_CHARS
-from pam.services.glossary import GlossaryEntry, TermInput
+from pam.services.glossary import MAX_ALIASES, MAX_DEFINITION_CHARS, MAX_TERM_CHARS, GlossaryEntry, TermInput
 
 
 class TermWrite(BaseModel):

@@ -1,7 +1,7 @@
 """glossary: terms with definitions and aliases, and the names a query can match
 
 Revision ID: 0005_glossary
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07
 
 New tables only (nothing existing is locked or rebuilt).
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_glossary"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,20 +1,45 @@
-"""Every query on the glossary tables. Functions run in the caller's transaction.
+"""The glossary's names and every query on its tables (functions run in the caller's transaction).
 
 Each term has one ``glossary_keys`` row per name (the term and each alias, normalised by
-``term_key``): finding the terms a query mentions is one indexed lookup of its word n-grams.
+``term_key``): finding the terms a query mentions is one indexed lookup of its word n-grams. How
+glossary documents are read is ``pam.ingest.glossary_convention``; the convention is docs/glossary.md.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.glossary.convention import GlossaryDraft, term_key
 from pam.store.models import GlossaryKey, GlossaryTerm
 from pam.store.types import utcnow
+
+MAX_ENTRIES = 2_000
+MAX_TERM_CHARS = 200
+MAX_DEFINITION_CHARS = 4_000
+MAX_ALIASES = 20
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryDraft:
+    term: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+
+
+def term_key(name: str) -> str:
+    """How names are compared: case-insensitive, quotes and backticks dropped, spaces collapsed."""
+    return _SPACE.sub(" ", name.strip().strip("`'\"*_").casefold()).strip()
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    names = [n.strip().strip("`'\"*_").strip() for n in re.split(r"[,;]|\s+or\s+", text)]
+    return tuple(n for n in names if n and len(n) <= MAX_TERM_CHARS)
 
 
 def names_of(term: GlossaryTerm) -> list[str]:

@@ -1,5 +1,5 @@
 """`pam eval answers` and the answer benchmark: ask a question set through the real chat use case and
-score the answers (`pam.evaluation.answer_scoring`).
+score the answers (`answer_scoring`).
 
 Each question is asked as its caller would ask it: a follow-up's earlier questions go first in the
 same stored conversation, so the answerer reads its history from the database. The conversations an
@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import Caller
+from pam.access import AccessScope
 from pam.answer.events import CitationEvent, Error, Token
 from pam.evaluation.answer_cases import AnswerCase
 from pam.evaluation.answer_judge import AnswerJudge
@@ -29,7 +29,8 @@ from pam.evaluation.answer_scoring import (
     summarize,
 )
 from pam.services.chat import ChatFilters, ChatService, Started
-from pam.store.models import Conversation, Document, Segment
+from pam.services.conversations import ConversationService
+from pam.store.models import Document, Segment
 
 Progress = Callable[[int, int], None]
 
@@ -44,23 +45,25 @@ class AnswerEvaluation:
     def __init__(
         self,
         chat: ChatService,
+        conversations: ConversationService,
         sessions: async_sessionmaker[AsyncSession],
         judge: AnswerJudge | None = None,
     ) -> None:
         self._chat = chat
+        self._conversations = conversations
         self._sessions = sessions
         self._judge = judge
 
     async def run(
         self,
-        caller: Caller,
+        scope: AccessScope,
         cases: Sequence[AnswerCase],
         filters: ChatFilters,
         progress: Progress | None = None,
     ) -> AnswerReport:
         scores: list[CaseScore] = []
         for done, case in enumerate(cases, start=1):
-            run = await self.ask_case(caller, case, filters)
+            run = await self.ask_case(scope, case, filters)
             score = score_case(case, run)
             if self._judge is not None and not case.unanswerable and run.error is None and not score.declined:
                 verdict = await self._judge.judge(case.question, run.answer, run.passages)
@@ -79,20 +82,20 @@ class AnswerEvaluation:
                 progress(done, len(cases))
         return summarize(scores)
 
-    async def ask_case(self, caller: Caller, case: AnswerCase, filters: ChatFilters) -> AnswerRun:
+    async def ask_case(self, scope: AccessScope, case: AnswerCase, filters: ChatFilters) -> AnswerRun:
         conversation_id: uuid.UUID | None = None
         try:
             for earlier in case.history:
-                conversation_id = (await self._ask(caller, earlier, conversation_id, filters)).conversation_id
-            asked = await self._ask(caller, case.question, conversation_id, filters)
+                conversation_id = (await self._ask(scope, earlier, conversation_id, filters)).conversation_id
+            asked = await self._ask(scope, case.question, conversation_id, filters)
             conversation_id = asked.conversation_id
             return asked.run
         finally:
             if conversation_id is not None:
-                await self._forget(conversation_id)
+                await self._conversations.delete(scope, conversation_id)
 
     async def _ask(
-        self, caller: Caller, question: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+        self, scope: AccessScope, question: str, conversation_id: uuid.UUID | None, filters: ChatFilters
     ) -> _Asked:
         started = time.perf_counter()
         first_token: float | None = None
@@ -101,7 +104,7 @@ class AnswerEvaluation:
         error: str | None = None
         # A follow-up sends only its conversation id: the conversation keeps the filters.
         asked_filters = filters if conversation_id is None else ChatFilters()
-        async for event in self._chat.stream(caller, question, conversation_id, asked_filters):
+        async for event in self._chat.stream(scope, question, conversation_id, asked_filters):
             if isinstance(event, Started):
                 conversation_id = event.conversation_id
             elif isinstance(event, Token):
@@ -146,10 +149,6 @@ class AnswerEvaluation:
         documents = tuple(CitedDocument(*docs[d]) for d in doc_ids if d is not None and d in docs)
         passages = tuple(texts[x] for x in seg_ids if x is not None and x in texts)
         return documents, passages
-
-    async def _forget(self, conversation_id: uuid.UUID) -> None:
-        async with self._sessions.begin() as s:
-            await s.execute(delete(Conversation).where(Conversation.id == conversation_id))
 
 
 def _uuid(text: str) -> uuid.UUID | None:

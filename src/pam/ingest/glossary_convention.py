@@ -18,14 +18,18 @@ Anything else in the section is ignored, so prose around the entries does no har
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from pam.ingest.parsers.base import Block, ParsedDocument
+from pam.store.glossary import (
+    MAX_ALIASES,
+    MAX_DEFINITION_CHARS,
+    MAX_ENTRIES,
+    MAX_TERM_CHARS,
+    GlossaryDraft,
+    split_names,
+    term_key,
+)
 
-MAX_ENTRIES = 2_000
-MAX_TERM_CHARS = 200
-MAX_DEFINITION_CHARS = 4_000
-MAX_ALIASES = 20
 MAX_TERM_WORDS = 6
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|reads|means|does|do)\b", re.IGNORECASE)
 _GLOSSARY = re.compile(r"\bglossary\b", re.IGNORECASE)
@@ -41,24 +45,6 @@ _ALSO = re.compile(
 _TERM_HEADERS = ("term", "terms", "name", "word", "acronym", "abbreviation")
 _DEFINITION_HEADERS = ("definition", "definitions", "meaning", "description", "explanation")
 _ALIAS_HEADERS = ("alias", "aliases", "also known as", "aka", "synonym", "synonyms", "also")
-_SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class GlossaryDraft:
-    term: str
-    definition: str
-    aliases: tuple[str, ...] = ()
-
-
-def term_key(name: str) -> str:
-    """How names are compared: case-insensitive, quotes and backticks dropped, spaces collapsed."""
-    return _SPACE.sub(" ", name.strip().strip("`'\"*_").casefold()).strip()
-
-
-def split_names(text: str) -> tuple[str, ...]:
-    names = [n.strip().strip("`'\"*_").strip() for n in re.split(r"[,;]|\s+or\s+", text)]
-    return tuple(n for n in names if n and len(n) <= MAX_TERM_CHARS)
 
 
 def extract_glossary(document: ParsedDocument) -> list[GlossaryDraft]:

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.glossary.convention import term_key
-from pam.glossary.repository import names_of, terms_named
+from pam.store.glossary import names_of, term_key, terms_named
 
 MAX_QUERY_WORDS = 64
 MAX_NGRAM = 5
