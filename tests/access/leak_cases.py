@@ -103,6 +103,14 @@ def keys_are_own(r: httpx.Response, w: World) -> None:
     assert all(k["user_id"] == str(w.viewer_id) for k in r.json()["items"])
 
 
+def no_b_terms(r: httpx.Response, w: World) -> None:
+    assert all(t["project"] == A_NAME for t in r.json()["items"]), r.json()
+
+
+def no_terms(r: httpx.Response, w: World) -> None:
+    assert r.json() == []
+
+
 def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
     b_doc, b_seg = next(iter(w.b_docs.values())), w.b_segments[0]
     b_title = next(iter(w.b_docs))
@@ -328,6 +336,42 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
             ),
         ],
         ("GET", "/api/projects"): [Call("GET", "/api/projects", (200,), check=only_a_projects)],
+        ("GET", "/api/glossary"): [
+            Call("GET", "/api/glossary", (200,), check=no_b_terms),
+            Call("GET", "/api/glossary", (200,), params={"q": "quartzbadger"}, check=no_b_terms),
+            Call("GET", "/api/glossary", (404,), params={"project": B_NAME}),
+            Call("GET", "/api/glossary", (404,), params={"project": str(w.b_id)}),
+        ],
+        ("GET", "/api/glossary/lookup"): [
+            Call("GET", "/api/glossary/lookup", (200,), params={"name": "quartzbadger"}, check=no_terms),
+            Call(
+                "GET",
+                "/api/glossary/lookup",
+                (200,),
+                params={"name": "zebrakumquat programme"},
+                check=no_terms,
+            ),
+        ],
+        ("POST", "/api/glossary"): [
+            Call("POST", "/api/glossary", (404,), json={"project": B_NAME, "term": "t", "definition": "d"}),
+            # Their own project: a viewer may read the glossary, not write it.
+            Call("POST", "/api/glossary", (403,), json={"project": A_NAME, "term": "t", "definition": "d"}),
+        ],
+        ("GET", "/api/glossary/{term_id}"): [
+            Call("GET", f"/api/glossary/{w.b_term}", (404,), like=f"/api/glossary/{NOWHERE}"),
+        ],
+        ("PUT", "/api/glossary/{term_id}"): [
+            Call(
+                "PUT",
+                f"/api/glossary/{w.b_term}",
+                (404,),
+                json={"term": "x", "definition": "y"},
+                like=f"/api/glossary/{NOWHERE}",
+            ),
+        ],
+        ("DELETE", "/api/glossary/{term_id}"): [
+            Call("DELETE", f"/api/glossary/{w.b_term}", (404,), like=f"/api/glossary/{NOWHERE}"),
+        ],
         ("GET", "/api/data/tables"): [
             Call("GET", "/api/data/tables", (200,), check=only_a_tables),
             Call("GET", "/api/data/tables", (404,), params={"project": B_NAME}),

@@ -114,6 +114,10 @@ async def test_b_is_untouched_after_the_viewers_attempts(world: World) -> None:
     assert convo.status_code == 200
     keys = (await h.client.get("/api/auth/keys", headers=world.b_editor)).json()["items"]
     assert [k["revoked_at"] for k in keys if k["id"] == world.b_key_id] == [None]
+    for via in ("token", "api_key"):
+        for call in cases(world, via)[("DELETE", "/api/glossary/{term_id}")]:
+            await send(world, call, world.viewer(via))
+    assert (await h.client.get(f"/api/glossary/{world.b_term}", headers=admin)).status_code == 200
     members = (await h.client.get(f"/api/admin/projects/{world.b_id}/members", headers=admin)).json()["items"]
     assert [m["email"] for m in members] == ["bea@bravo.example"]
     tasks = (await h.client.get("/api/ingest/tasks", headers=admin)).json()["items"]
@@ -171,6 +175,8 @@ def b_tool_calls(w: World) -> list[dict[str, Any]]:
         {"name": "list_tables", "input": {}},
         {"name": "query_data", "input": {"sql": f"SELECT * FROM {B_TABLE}"}},
         {"name": "query_data", "input": {"sql": f"SELECT * FROM s1.main.{B_TABLE}"}},
+        {"name": "lookup_term", "input": {"term": "Quartzbadger"}},
+        {"name": "lookup_term", "input": {"term": "zebrakumquat programme"}},
     ]
 
 

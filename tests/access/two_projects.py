@@ -71,6 +71,7 @@ class World:
     b_source: str
     b_conversation: str
     b_key_id: str
+    b_term: str = ""  # a glossary term of B's
     b_markers: set[str] = field(default_factory=set)
 
     def viewer(self, via: str = "token") -> dict[str, str]:
@@ -182,6 +183,17 @@ async def build_world(h: Harness) -> World:
     )
     assert viewer_key.status_code == 201, viewer_key.text
     b_tasks = (await h.client.get("/api/ingest/tasks", headers=b_editor)).json()["items"]
+    term = await h.client.post(
+        "/api/glossary",
+        json={
+            "project": B_NAME,
+            "term": "Quartzbadger",
+            "aliases": ["zebrakumquat programme"],
+            "definition": "The bravo launch programme.",
+        },
+        headers=b_editor,
+    )
+    assert term.status_code == 201, term.text
     world = World(
         h=h,
         a_id=a_id,
@@ -203,6 +215,7 @@ async def build_world(h: Harness) -> World:
         b_source=b_folder.name,
         b_conversation=chat.json()["conversation_id"],
         b_key_id=key.json()["id"],
+        b_term=term.json()["id"],
     )
     assert world.b_segments and world.a_segments
     world.b_markers = {
@@ -216,6 +229,7 @@ async def build_world(h: Harness) -> World:
         str(b_editor_id),
         world.b_conversation,
         world.b_key_id,
+        world.b_term,
         key.json()["prefix"],
         *[t["id"] for t in b_tasks],
         *world.b_docs,

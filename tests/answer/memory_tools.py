@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pam.answer.sources import ChangeEntry, DocumentText, Passage, ToolFilters
+from pam.answer.sources import ChangeEntry, DocumentText, Passage, TermDefinition, ToolFilters
 from pam.errors import NotFound
 
 _WORD = re.compile(r"\w+")
@@ -50,6 +50,7 @@ class MemoryKnowledge:
     changes: list[ChangeEntry] = field(default_factory=list)
     calls: list[tuple[str, tuple[object, ...]]] = field(default_factory=list)
     search_error: Exception | None = None
+    terms: list[TermDefinition] = field(default_factory=list)
 
     def _visible(self, filters: ToolFilters | None = None) -> list[Doc]:
         docs = [d for d in self.docs if d.project_id in self.scope]
@@ -108,3 +109,12 @@ class MemoryKnowledge:
         if since is not None:
             entries = [c for c in entries if c.at >= since]
         return sorted(entries, key=lambda c: c.at, reverse=True)[:limit]
+
+    async def lookup_term(self, name: str) -> list[TermDefinition]:
+        self.calls.append(("lookup_term", (name,)))
+        wanted = name.casefold().strip()
+        return [
+            t
+            for t in self.terms
+            if t.project_id in self.scope and wanted in {n.casefold() for n in (t.term, *t.aliases)}
+        ]

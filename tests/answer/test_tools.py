@@ -35,6 +35,7 @@ async def test_extra_tools_register_and_run() -> None:
     assert [spec.name for spec in tools.specs()] == [
         "search_knowledge",
         "get_document",
+        "lookup_term",
         "get_change_history",
         "echo",
     ]

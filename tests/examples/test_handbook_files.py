@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 import pypdfium2
 import pytest
 
+from pam.evaluation.answer_cases import load_cases
+
 ROOT = Path(__file__).resolve().parents[2]
 HANDBOOK = ROOT / "examples" / "handbook"
 SCRIPT = ROOT / "scripts" / "make_handbook_binaries.py"
@@ -43,6 +45,7 @@ TABLE_SQL = {
     "group by 1 order by n desc limit 1",
     "q41": f"select cast(event_time as date)::varchar, count(*) as n {EVENTS} group by 1 order by n desc limit 1",
     "q42": f"select count(*) {EVENTS} where starts_with(user_id, 'test_')",
+    "q51": f"select target::bigint {KPI} 'wau' and quarter = '2026-Q3'",
     "q43": f"select count(distinct user_id) {EVENTS} where cast(event_time as date) = '2026-03-10' "
     f"and event_name in {QUALIFYING} and not starts_with(user_id, 'test_')",
 }
@@ -55,13 +58,16 @@ class Question:
     expected_documents: tuple[str, ...]
     expected_answer_contains: tuple[str, ...]
     kind: str
+    unanswerable: bool
+    history: tuple[str, ...]
 
 
 def load_questions() -> list[Question]:
     questions = []
     for line in (HANDBOOK.parent / "handbook_questions.jsonl").read_text("utf-8").splitlines():
         raw = json.loads(line)
-        assert set(raw) == {"id", "question", "expected_documents", "expected_answer_contains", "kind"}
+        required = {"id", "question", "expected_documents", "expected_answer_contains", "kind"}
+        assert required <= set(raw) <= required | {"unanswerable", "history"}, raw
         questions.append(
             Question(
                 id=str(raw["id"]),
@@ -69,9 +75,15 @@ def load_questions() -> list[Question]:
                 expected_documents=tuple(raw["expected_documents"]),
                 expected_answer_contains=tuple(raw["expected_answer_contains"]),
                 kind=str(raw["kind"]),
+                unanswerable=bool(raw.get("unanswerable", False)),
+                history=tuple(raw.get("history", ())),
             )
         )
     return questions
+
+
+def answerable(kind: str) -> list[Question]:
+    return [q for q in load_questions() if q.kind == kind and not q.unanswerable]
 
 
 def documents() -> list[Path]:
@@ -218,20 +230,30 @@ def test_questions_are_well_formed_and_point_at_existing_files() -> None:
     assert len(questions) >= 28 and len({q.id for q in questions}) == len(questions)
     assert sum(q.kind == "text" for q in questions) >= 22
     assert sum(q.kind == "table" for q in questions) >= 6
+    assert sum(q.unanswerable for q in questions) >= 5 and sum(bool(q.history) for q in questions) >= 5
     for q in questions:
         assert q.kind in ("text", "table") and q.question.endswith("?")
+        assert all(earlier.endswith("?") for earlier in q.history)
+        if q.unanswerable:
+            assert not q.expected_answer_contains and not q.expected_documents, q.id
+            continue
         assert 1 <= len(q.expected_answer_contains) <= 3 and q.expected_documents
         assert all((HANDBOOK / d).is_file() for d in q.expected_documents), q.id
 
 
-@pytest.mark.parametrize("question", [q for q in load_questions() if q.kind == "text"], ids=lambda q: q.id)
+def test_the_questions_load_with_the_evaluation_loader() -> None:
+    cases = load_cases(HANDBOOK.parent / "handbook_questions.jsonl")
+    assert [c.id for c in cases] == [q.id for q in load_questions()]
+
+
+@pytest.mark.parametrize("question", answerable("text"), ids=lambda q: q.id)
 def test_text_answer_is_stated_in_an_expected_document(question: Question) -> None:
     text = "\n".join(text_of(HANDBOOK / d) for d in question.expected_documents).lower()
     for expected in question.expected_answer_contains:
         assert expected.lower() in text, (question.id, expected)
 
 
-@pytest.mark.parametrize("question", [q for q in load_questions() if q.kind == "table"], ids=lambda q: q.id)
+@pytest.mark.parametrize("question", answerable("table"), ids=lambda q: q.id)
 def test_table_answer_matches_the_data(question: Question) -> None:
     if question.id in TABLE_SQL:
         with duckdb.connect() as con:

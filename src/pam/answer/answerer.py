@@ -52,6 +52,10 @@ class Answerer:
     def provider(self) -> str:
         return self._strategy.name
 
+    @property
+    def strategy(self) -> AnswerStrategy:
+        return self._strategy
+
     async def answer(
         self,
         question: str,

@@ -1,4 +1,5 @@
-"""The knowledge tools offered to the model: search_knowledge, get_document, get_change_history.
+"""The knowledge tools offered to the model: search_knowledge, get_document, lookup_term,
+get_change_history.
 
 Each handler goes through the caller-bound ``KnowledgeTools`` (which enforces access) and the user's
 ``ToolFilters`` (which the model can narrow but not override). Every passage the model reads is
@@ -66,6 +67,12 @@ class GetDocumentInput(BaseModel):
         return self
 
 
+class LookupTermInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    term: str = Field(min_length=1, max_length=200, description="A term, acronym or alias, e.g. DAU")
+
+
 class ChangeHistoryInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +115,16 @@ def knowledge_tools(*, search_k: int, document_max_chars: int) -> list[Tool[Any]
             lines.append(f"{entry.at.isoformat()} {what} {counts}{who}")
         return "\n".join(lines)
 
+    async def lookup_term(args: LookupTermInput, ctx: ToolContext) -> str:
+        terms = await ctx.knowledge.lookup_term(args.term)
+        if not terms:
+            return f"The glossary has no entry for {args.term!r}. Search the knowledge base instead."
+        lines = []
+        for t in terms:
+            also = f" (also: {', '.join(t.aliases)})" if t.aliases else ""
+            lines.append(f"{t.term}{also}: {t.definition}")
+        return "Glossary (to cite a definition, find it with search_knowledge):\n" + "\n".join(lines)
+
     return [
         Tool(
             name="search_knowledge",
@@ -128,6 +145,16 @@ def knowledge_tools(*, search_k: int, document_max_chars: int) -> list[Tool[Any]
             input_model=GetDocumentInput,
             handler=get_document,
             describe=lambda args: f"Reading {args.title or args.document_id!r}",
+        ),
+        Tool(
+            name="lookup_term",
+            description=(
+                "Look up a term, acronym or alias in the team's glossary: its definition and other names "
+                "(e.g. DAU = daily active users). Use it when a question uses jargon."
+            ),
+            input_model=LookupTermInput,
+            handler=lookup_term,
+            describe=lambda args: f"Looking up {args.term!r} in the glossary",
         ),
         Tool(
             name="get_change_history",

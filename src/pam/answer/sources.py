@@ -29,6 +29,8 @@ class Passage:
     # computed one; the order of passages is the search's own ranking either way.
     score: float
     project_id: str
+    # Where the segment sits in its document (search results know it; None where unknown).
+    position: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,16 @@ class DocumentText:
     truncated: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class TermDefinition:
+    """A glossary term of one of the caller's projects."""
+
+    term: str
+    definition: str
+    aliases: tuple[str, ...]
+    project_id: str
+
+
 ChangeAction = Literal["created", "updated", "deleted"]
 
 
@@ -107,6 +119,10 @@ class KnowledgeTools(Protocol):
         self, document: str | None, since: datetime | None, limit: int
     ) -> list[ChangeEntry]:
         """Most recent changes first; ``document`` is an id or a title; only the caller's projects."""
+        ...
+
+    async def lookup_term(self, name: str) -> list[TermDefinition]:
+        """Glossary terms that ``name`` names (the term or an alias), in the caller's projects."""
         ...
 
 

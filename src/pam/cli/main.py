@@ -8,7 +8,8 @@ from pam.cli import (
     ask_cmd,
     config_cmd,
     db,
-    eval_cmd,
+    eval_answers_cmd,
+    glossary_cmd,
     ingest_cmd,
     projects_cmd,
     search_cmd,
@@ -29,12 +30,13 @@ app.command("config")(config_cmd.config)
 app.command("ingest")(ingest_cmd.ingest)
 app.command("search")(search_cmd.search)
 app.command("ask")(ask_cmd.ask)
-app.command("eval")(eval_cmd.eval_command)
 app.command("sql")(sql_cmd.sql)
 app.command("worker")(worker_cmd.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(projects_cmd.app, name="projects")
+app.add_typer(glossary_cmd.app, name="glossary")
+app.add_typer(eval_answers_cmd.eval_app, name="eval")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,6 +38,9 @@ class DataCatalog:
         self.query_limits = query_limits or QueryLimits()
         self._locks: dict[uuid.UUID, ReadWriteLock] = {}
         self._guard = threading.Lock()
+        # text_values per set of project files, keyed by the files' stat: a write (here or in another
+        # process) changes the key, so a cached answer is never stale.
+        self._values: dict[tuple[object, ...], list[tuple[VisibleTable, dict[str, tuple[str, ...]]]]] = {}
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> DataCatalog:
@@ -101,27 +104,47 @@ class DataCatalog:
         with self._reading(project_ids) as projects:
             if not projects:
                 return []
-            con = open_readonly(projects, self.query_limits)
-            try:
-                index_of = {pid: index for index, (pid, _) in enumerate(projects)}
-                out = []
-                for v in attached_tables(con, projects):
-                    values: dict[str, tuple[str, ...]] = {}
-                    source = f"s{index_of[v.project_id]}.main.{quote_ident(v.table.name)}"
-                    for column in v.table.columns if v.table.row_count <= max_rows else ():
-                        if column.type != "VARCHAR":
-                            continue
-                        col = quote_ident(column.name)
-                        found = con.execute(
-                            f"SELECT DISTINCT {col} FROM {source} WHERE {col} IS NOT NULL LIMIT ?",
-                            [max_distinct + 1],
-                        ).fetchall()
-                        if len(found) <= max_distinct:
-                            values[column.name] = tuple(str(r[0]) for r in found)
-                    out.append((v, values))
-                return out
-            finally:
-                con.close()
+            key = (max_distinct, max_rows, *(self._stamp(pid, path) for pid, path in projects))
+            with self._guard:
+                if (cached := self._values.get(key)) is not None:
+                    return cached
+            found = self._text_values(projects, max_distinct, max_rows)
+            with self._guard:
+                if len(self._values) > 64:
+                    self._values.clear()
+                self._values[key] = found
+            return found
+
+    @staticmethod
+    def _stamp(project_id: uuid.UUID, path: Path) -> tuple[object, ...]:
+        wal = path.with_suffix(".duckdb.wal")
+        stats = [p.stat() for p in (path, wal) if p.exists()]
+        return (project_id, *((st.st_mtime_ns, st.st_size, st.st_ino) for st in stats))
+
+    def _text_values(
+        self, projects: list[tuple[uuid.UUID, Path]], max_distinct: int, max_rows: int
+    ) -> list[tuple[VisibleTable, dict[str, tuple[str, ...]]]]:
+        con = open_readonly(projects, self.query_limits)
+        try:
+            index_of = {pid: index for index, (pid, _) in enumerate(projects)}
+            out = []
+            for v in attached_tables(con, projects):
+                values: dict[str, tuple[str, ...]] = {}
+                source = f"s{index_of[v.project_id]}.main.{quote_ident(v.table.name)}"
+                for column in v.table.columns if v.table.row_count <= max_rows else ():
+                    if column.type != "VARCHAR":
+                        continue
+                    col = quote_ident(column.name)
+                    found = con.execute(
+                        f"SELECT DISTINCT {col} FROM {source} WHERE {col} IS NOT NULL LIMIT ?",
+                        [max_distinct + 1],
+                    ).fetchall()
+                    if len(found) <= max_distinct:
+                        values[column.name] = tuple(str(r[0]) for r in found)
+                out.append((v, values))
+            return out
+        finally:
+            con.close()
 
     def query(
         self, sql: str, project_ids: Sequence[uuid.UUID], limits: QueryLimits | None = None

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from pam.errors import ParseError
 from pam.ingest.chunker import Chunk, Chunker
+from pam.ingest.glossary_convention import extract_glossary
 from pam.ingest.parsers.registry import ParserRegistry, unsupported_type
 from pam.ingest.sources.base import SourceConnector, SourceItem
+from pam.store.glossary import GlossaryDraft
 
 SKIP_CODES = frozenset({"unsupported", "empty"})
 
@@ -38,6 +40,8 @@ class PreparedDocument:
     embedded: int = 0
     # The file's bytes, kept only for data files (they also become queryable tables).
     data: bytes | None = None
+    # Glossary entries the document defines (docs/glossary.md), written with its segments.
+    glossary: list[GlossaryDraft] = field(default_factory=list)
 
     def missing_vectors(self) -> list[Chunk]:
         seen: set[str] = set()
@@ -86,4 +90,5 @@ def parse_and_chunk(
         title=parsed.title or item.name,
         mime_type=parsed.mime_type,
         chunks=chunks,
+        glossary=extract_glossary(parsed),
     )

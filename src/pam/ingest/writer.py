@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.ingest.prepare import PreparedDocument
+from pam.store.glossary import delete_document_terms, replace_document_terms
 from pam.store.models import Document, IndexOutbox, Segment, Source, SyncLog
 from pam.store.types import utcnow
 
@@ -140,6 +141,7 @@ async def write_document(
     if new_rows:
         # A bulk INSERT: no ORM object per segment (ingestion's CPU goes to the embedder).
         await session.execute(insert(Segment), new_rows)
+    await replace_document_terms(session, doc.project_id, doc.id, prepared.glossary)
     session.add(IndexOutbox(document_id=doc.id, op="upsert"))
     session.add(
         SyncLog(
@@ -165,6 +167,7 @@ async def mark_deleted(
     """A document gone from its source: status deleted, segments removed, out of the index."""
     removed = await session.scalar(select(Document.segment_count).where(Document.id == doc.id)) or 0
     await session.execute(delete(Segment).where(Segment.document_id == doc.id))
+    await delete_document_terms(session, doc.id)
     doc.status = "deleted"
     doc.deleted_at = when
     doc.segment_count = 0

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,12 @@ from pam.search.results import SearchHit, SearchMode, SearchResult
 from pam.store.models import Document, Segment
 
 
+class QueryExpander(Protocol):
+    """Adds to a query what it means in the caller's projects (the glossary's other names for a term)."""
+
+    async def expand(self, text: str, project_ids: Sequence[uuid.UUID]) -> str: ...
+
+
 class SearchService:
     def __init__(
         self,
@@ -42,6 +49,7 @@ class SearchService:
         cache_size: int = 1024,
         cache: SearchCache | None = None,
         reranker: Reranker | None = None,
+        expander: QueryExpander | None = None,
     ) -> None:
         """`cache` (e.g. a shared Redis cache) wins; without one, an in-process LRU of `cache_size`."""
         self.index = index
@@ -50,6 +58,7 @@ class SearchService:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.reranker = reranker
+        self.expander = expander
         self.cache: SearchCache = cache if cache is not None else ResultCache[SearchResult](cache_size)
 
     async def search(
@@ -60,6 +69,10 @@ class SearchService:
             raise InvalidInput("a search must be scoped to projects")
         started = time.perf_counter()
         text = normalize_query(query)
+        if self.expander is not None and text and not filters.matches_nothing():
+            # Before the cache key: the expanded text is the key, so a glossary edit is never stale.
+            projects = [uuid.UUID(p) for p in sorted(filters.project_ids)]
+            text = await self.expander.expand(text, projects)
         generation = self.index.generation
         key = (text, filters, k, mode, generation)
         if (cached := await self.cache.get(key)) is not None:

@@ -6,6 +6,7 @@ from pam.answer.agent import AgentConfig, AgentStrategy
 from pam.answer.answerer import Answerer
 from pam.answer.extractive import ExtractiveStrategy
 from pam.answer.llm import LLM
+from pam.answer.unit_embedding import SentenceEncoder
 from pam.errors import InvalidInput
 from pam.settings import Settings
 
@@ -36,7 +37,8 @@ def build_llm(settings: Settings) -> LLM | None:
     )
 
 
-def build_answerer(settings: Settings, llm: LLM | None) -> Answerer:
+def build_answerer(settings: Settings, llm: LLM | None, encoder: SentenceEncoder | None = None) -> Answerer:
+    """`encoder` (the packaged embedder) lets the extractive answerer judge each sentence by its meaning."""
     if llm is None:
-        return Answerer(ExtractiveStrategy())
+        return Answerer(ExtractiveStrategy(encoder=encoder))
     return Answerer(AgentStrategy(llm, AgentConfig(max_steps=max(2, settings.agent_max_steps))))

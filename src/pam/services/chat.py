@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -126,7 +126,7 @@ class ChatService:
 
     async def stream(
         self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
-    ) -> AsyncIterator[Started | AnswerEvent]:
+    ) -> AsyncGenerator[Started | AnswerEvent, None]:
         """The answer's events, after `Started`. No session is held between events: the question
         is committed before the first one, the answer in its own transaction after the last."""
         if not message.strip():

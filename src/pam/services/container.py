@@ -42,6 +42,8 @@ from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from pam.services.chat import ChatService
 from pam.services.conversations import ConversationService
 from pam.services.documents import DocumentService, OriginalsConfig
+from pam.services.glossary import GlossaryService
+from pam.services.glossary_expansion import GlossaryExpander
 from pam.services.ingestion import IngestionService
 from pam.services.projects import ensure_default_project
 from pam.services.search_scope import KnowledgeSearch
@@ -82,6 +84,7 @@ class Services:
     projects: ProjectAdmin
     keys: ApiKeys
     stats: StatsService
+    glossary: GlossaryService
     redis: RedisState | None = None
     _index_dirty: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -129,6 +132,8 @@ class Services:
             cache_size=settings.search_cache_size,
             # One result cache for every server: keys hold the index generation, which they share.
             cache=redis.search_cache() if redis is not None and settings.search_cache_size > 0 else None,
+            # The glossary's aliases, added to a query before both engines and the cache key see it.
+            expander=GlossaryExpander(sessions),
         )
         index_dirty = asyncio.Event()
         tables_sink = CatalogSink(data)
@@ -169,7 +174,7 @@ class Services:
             auth=auth,
             data=data,
             search=knowledge,
-            chat=ChatService(build_answerer(settings, llm), knowledge, sessions, tables),
+            chat=ChatService(build_answerer(settings, llm, embedder), knowledge, sessions, tables),
             conversations=ConversationService(sessions),
             documents=DocumentService(
                 sessions,
@@ -192,6 +197,7 @@ class Services:
             projects=ProjectAdmin(sessions),
             keys=ApiKeys(sessions),
             stats=StatsService(sessions, index, engine_search),
+            glossary=GlossaryService(sessions),
             redis=redis,
             _index_dirty=index_dirty,
         )

@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import AccessScope
-from pam.answer.sources import ChangeEntry, DocumentText, Passage, ToolFilters
+from pam.answer.sources import ChangeEntry, DocumentText, Passage, TermDefinition, ToolFilters
 from pam.errors import NotFound
+from pam.services.glossary_expansion import query_keys
 from pam.services.search_scope import KnowledgeSearch, RequestedFilters
+from pam.store.glossary import term_key, terms_named
 from pam.store.models import Document, Segment, SyncLog
 
 
@@ -64,6 +66,7 @@ class ScopedKnowledge:
                 # The cosine (absolute) rather than the fused score (which only orders): answerers gate on it.
                 score=h.similarity if h.similarity is not None else h.score,
                 project_id=str(h.project_id),
+                position=h.position,
             )
             for h in result.hits
         ]
@@ -112,6 +115,15 @@ class ScopedKnowledge:
                     )
                 )
         return DocumentText(str(doc.id), doc.title, doc.uri, str(doc.project_id), tuple(passages), truncated)
+
+    async def lookup_term(self, name: str) -> list[TermDefinition]:
+        key = term_key(name)
+        readable = list(self._scope.ids())
+        async with self._sessions() as s:
+            terms = await terms_named(s, readable, [key] if key else [])
+            if not terms:
+                terms = await terms_named(s, readable, query_keys(name))
+        return [TermDefinition(t.term, t.definition, tuple(t.aliases), str(t.project_id)) for t in terms]
 
     async def change_history(
         self, document: str | None, since: datetime | None, limit: int

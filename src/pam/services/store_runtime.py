@@ -14,6 +14,7 @@ from pam.data.catalog import DataCatalog
 from pam.services.access import load_scope
 from pam.services.auth.admin import ApiKeys, ProjectAdmin, UserAdmin
 from pam.services.auth.passwords import Passwords
+from pam.services.glossary import GlossaryService
 from pam.services.projects import ensure_default_project
 from pam.services.tables import TableService
 from pam.settings import Settings
@@ -28,6 +29,7 @@ class StoreServices:
     projects: ProjectAdmin
     keys: ApiKeys
     tables: TableService
+    glossary: GlossaryService
 
     async def local_scope(self) -> AccessScope:
         """The scope of whoever runs a command on this machine: the local admin of every project."""
@@ -51,6 +53,7 @@ async def open_store(settings: Settings) -> AsyncIterator[StoreServices]:
             ProjectAdmin(sessions),
             ApiKeys(sessions),
             TableService(DataCatalog.in_data_dir(settings.data_dir)),
+            GlossaryService(sessions),
         )
     finally:
         await engine.dispose()

@@ -240,3 +240,37 @@ class IndexOutbox(Base):
     document_id: Mapped[uuid.UUID] = mapped_column()
     op: Mapped[str] = mapped_column(String(16))  # upsert | delete
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GlossaryTerm(TimestampedBase):
+    """A term of a project's glossary: its definition and aliases ("DAU" = "daily active users").
+
+    Loaded from glossary documents at ingestion (``document_id`` set: re-ingesting the document
+    replaces them) or written through the API/CLI (``document_id`` None: ingestion never touches
+    them, and a term written by hand wins over the same term in a document).
+    """
+
+    __tablename__ = "glossary_terms"
+    __table_args__ = (UniqueConstraint("project_id", "term_key", name="uq_glossary_terms_project_key"),)
+
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    term: Mapped[str] = mapped_column(String(200))
+    term_key: Mapped[str] = mapped_column(String(200))  # normalised: lower case, single spaces
+    definition: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+
+
+class GlossaryKey(Base):
+    """Every normalised name of a term (the term and each alias), for finding terms in a query."""
+
+    __tablename__ = "glossary_keys"
+    __table_args__ = (Index("ix_glossary_keys_project_key", "project_id", "key"),)
+
+    term_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("glossary_terms.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import asdict
 from typing import Annotated
 
@@ -109,28 +110,35 @@ async def chat(body: ChatRequest, services: ServicesDep, scope: ScopeDep) -> Cha
     text: list[str] = []
     citations: list[CitationOut] = []
     started: Started | None = None
-    async for event in services.chat.stream(scope, body.message, body.conversation_id, _filters(body)):
-        if isinstance(event, Started):
-            started = event
-        elif isinstance(event, Token):
-            text.append(event.text)
-        elif isinstance(event, CitationEvent):
-            citations.append(CitationOut(**asdict(event.citation)))
-        elif isinstance(event, Error):
-            raise answer_error(event)
-        elif isinstance(event, Done):
-            assert started is not None
-            return ChatResponse(
-                answer="".join(text),
-                citations=citations,
-                conversation_id=started.conversation_id,
-                message_id=started.message_id,
-                usage=UsageOut(**asdict(event.usage)),
-                latency_ms=event.latency_ms,
-                provider=event.provider,
-                model=event.model,
-            )
-    raise PamError("the answer ended without a result")
+    result: ChatResponse | None = None
+    # Closed before returning: the answer is stored (the stream's `finally`) before the response is
+    # sent, so a follow-up sent right after reads the whole answer in the conversation.
+    events = services.chat.stream(scope, body.message, body.conversation_id, _filters(body))
+    async with aclosing(events):
+        async for event in events:
+            if isinstance(event, Started):
+                started = event
+            elif isinstance(event, Token):
+                text.append(event.text)
+            elif isinstance(event, CitationEvent):
+                citations.append(CitationOut(**asdict(event.citation)))
+            elif isinstance(event, Error):
+                raise answer_error(event)
+            elif isinstance(event, Done):
+                assert started is not None
+                result = ChatResponse(
+                    answer="".join(text),
+                    citations=citations,
+                    conversation_id=started.conversation_id,
+                    message_id=started.message_id,
+                    usage=UsageOut(**asdict(event.usage)),
+                    latency_ms=event.latency_ms,
+                    provider=event.provider,
+                    model=event.model,
+                )
+    if result is None:
+        raise PamError("the answer ended without a result")
+    return result
 
 
 @router.get("/conversations", response_model=ConversationPage)

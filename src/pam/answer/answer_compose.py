@@ -1,0 +1,91 @@
+"""Putting an extractive answer together: the lead, each part's own answer, then close seconds.
+
+Each scored unit says which passage it came from; rendering writes it with its ``[n]`` (a list under
+its lead-in, the marker after the lead-in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pam.answer.anchors import mentions
+from pam.answer.answer_units import Unit
+from pam.answer.question_kind import QuestionKind
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    passage: int
+    unit: Unit
+    score: float
+    semantic: float
+    terms: float
+
+
+def compose(
+    per_part: list[list[Scored]],
+    *,
+    max_units: int,
+    max_chars: int,
+    relative_floor: float,
+    keys: Sequence[str] = (),
+    kinds: Sequence[QuestionKind] = (),
+) -> list[Scored]:
+    """The best unit of each part of the question, then those that score almost as well as the lead.
+
+    ``keys`` are the numbers and codes the question names ("2026-Q3"): when the lead has them, a table
+    row without them is a sibling row (another quarter), not support, and is left out."""
+    lead = per_part[0][0]
+    chosen = [lead]
+    used = len(lead.unit.shown)
+    named = [k for k in keys if mentions(lead.unit.shown, k)]
+
+    def add(candidate: Scored) -> bool:
+        nonlocal used
+        if candidate.unit.kind == "row" and not all(mentions(candidate.unit.shown, k) for k in named):
+            return False
+        if any(overlaps(candidate.unit, other.unit) for other in chosen):
+            return False
+        if used + len(candidate.unit.shown) > max_chars:
+            return False
+        chosen.append(candidate)
+        used += len(candidate.unit.shown)
+        return True
+
+    for part, kind in zip(per_part[1:], kinds[1:], strict=False):
+        # Each later part gets its own answer: its best unit that fits, if it is about that part;
+        # for "which X..." a close list beats a sentence.
+        top = part[:3]
+        if kind.want == "items":
+            top = sorted(
+                top, key=lambda c: c.unit.kind not in ("list", "table") or c.score < part[0].score * 0.8
+            )
+        for candidate in top:
+            if candidate.score >= max(part[0].score, lead.score) * 0.7 and add(candidate):
+                break
+    for candidate in per_part[0][1:]:
+        if len(chosen) >= max_units or candidate.score < lead.score * relative_floor:
+            break
+        add(candidate)
+    return chosen
+
+
+def render(unit: Unit, number: int, *, first: bool) -> str:
+    separator = "" if first else ("\n\n" if "\n" in unit.shown else " ")
+    if unit.kind in ("list", "table"):
+        lead = f"{unit.lead} [{number}]\n" if unit.lead else ""
+        body = unit.text if unit.lead else f"{unit.text} [{number}]"
+        return f"{separator}{lead}{body}\n\n" if unit.lead else f"{separator}{body}\n\n"
+    if unit.lead:
+        return f"{separator}{unit.lead} {unit.text} [{number}]"
+    return f"{separator}{unit.text} [{number}]"
+
+
+def overlaps(a: Unit, b: Unit) -> bool:
+    """Near-duplicates (overlapping chunks repeat sentences, a list repeats its items) add nothing."""
+    x, y = a.shown.casefold(), b.shown.casefold()
+    if x in y or y in x:
+        return True
+    wa, wb = set(x.split()), set(y.split())
+    return len(wa & wb) / max(1, len(wa | wb)) >= 0.8
