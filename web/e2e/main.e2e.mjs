@@ -42,6 +42,7 @@ describe('PAM Context web UI (auth none, sample handbook)', { timeout: 900_000 }
       });
       assert.equal(await answer.getAttribute('data-state'), 'complete');
       const chips = answer.locator('button.citation-chip');
+      await chips.first().waitFor();
       assert.ok((await chips.count()) > 0, 'the answer cites at least one source');
       assert.match(await answer.locator('.provider-label').innerText(), /Extractive/);
       // The URL names the conversation; the list shows it.

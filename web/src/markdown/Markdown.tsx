@@ -1,9 +1,11 @@
-// Markdown for answers and passages. The parser and highlighter load on first use, in their own
-// chunk, so the app's first paint does not wait for them; until then the text shows as it is.
+// Markdown for answers and passages. The parser and highlighter are their own chunk, fetched right
+// after the app starts (not before its first paint); if an answer comes first, its text shows as is.
 import { lazy, Suspense } from 'react';
 import type { MarkdownProps } from './MarkdownView';
 
-const MarkdownView = lazy(() => import('./MarkdownView'));
+const loadView = () => import('./MarkdownView');
+const MarkdownView = lazy(loadView);
+void loadView();
 
 export function Markdown(props: MarkdownProps) {
   return (
