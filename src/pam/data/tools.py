@@ -51,8 +51,11 @@ def data_tools(
     async def query_data(args: QueryDataInput, ctx: ToolContext) -> str:
         scope = _narrow(readable, names, ctx.filters.project)
         result = await asyncio.to_thread(catalog.query, args.sql, scope)
-        number = ctx.sources.add(query_passage(result)) if result.tables else None
-        return render_result(result, number)
+        if not result.tables:
+            return render_result(result, None)
+        # The rows are evidence too: the grounding check compares cited claims with what was shown.
+        shown = render_result(result, None)
+        return render_result(result, ctx.sources.add(query_passage(result), evidence=shown))
 
     return [
         Tool(
