@@ -8,7 +8,8 @@ JSON form (for ``python -m tests.fakes.model_server --script FILE``)::
      ],
      "default_turn": [{"text": "I could not find this in the knowledge base."}]}
 
-Actions: ``text``; ``tool_use`` (``name``, ``input`` or ``raw_arguments`` for deliberately broken
+Actions: ``text`` (``{last_source}`` in it becomes the highest ``[n]`` the request showed);
+``tool_use`` (``name``, ``input`` or ``raw_arguments`` for deliberately broken
 JSON, optional ``id``); ``reasoning`` (thinking text: an Anthropic thinking block, or the OpenAI
 field the ``reasoning_field`` quirk names); ``quote_source`` (answer with the first sentence of the
 first numbered passage the request showed, cited by its number: a model that reads its prompt);

@@ -221,7 +221,7 @@ class FakeModelServer:
             # Tiny retry hints keep SDK retries fast in tests.
             await _respond_json(writer, failure.status, error, {"retry-after-ms": "10", "retry-after": "0"})
             return
-        turn = [Text(quoted_source(body)) if isinstance(a, QuoteSource) else a for a in turn]
+        turn = [_as_read(action, body) for action in turn]
         quirks = self._script.quirks
         model = str(body.get("model", "fake-model"))
         input_tokens = max(1, len(raw) // 4)
@@ -251,20 +251,39 @@ class FakeModelServer:
 
 
 _SOURCE = re.compile(r"^\[(\d+)\] .*?: (.+)$", re.MULTILINE)
+# In a scripted text, replaced by the highest source number the request showed (the latest result).
+LAST_SOURCE = "{last_source}"
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
+
+
+def _as_read(action: Any, body: dict[str, Any]) -> Any:
+    """Actions that depend on what the request showed the model, resolved against it."""
+    if isinstance(action, QuoteSource):
+        return Text(quoted_source(body))
+    if isinstance(action, Text) and LAST_SOURCE in action.text:
+        numbers = [int(m.group(1)) for m in _SOURCE.finditer(_prompt_text(body))]
+        return Text(action.text.replace(LAST_SOURCE, str(max(numbers, default=0))))
+    return action
+
+
+def _prompt_text(body: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "\n".join(str(block.get("text") or block.get("content") or "") for block in content)
+        if isinstance(content, str):
+            parts.append(content)
+    return "\n".join(parts)
 
 
 def quoted_source(body: dict[str, Any]) -> str:
     """What a model that reads its prompt would say: the first numbered passage's first sentence."""
-    for message in body.get("messages", []):
-        content = message.get("content")
-        if isinstance(content, list):
-            content = " ".join(str(block.get("text") or block.get("content") or "") for block in content)
-        found = _SOURCE.search(content or "") if isinstance(content, str) else None
-        if found is not None:
-            sentence = _SENTENCE.split(found.group(2).strip(), maxsplit=1)[0].rstrip(" .")
-            return f"{sentence} [{found.group(1)}]."
-    return "I could not find this in the knowledge base."
+    found = _SOURCE.search(_prompt_text(body))
+    if found is None:
+        return "I could not find this in the knowledge base."
+    sentence = _SENTENCE.split(found.group(2).strip(), maxsplit=1)[0].rstrip(" .")
+    return f"{sentence} [{found.group(1)}]."
 
 
 async def _respond_json(

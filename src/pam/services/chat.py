@@ -1,8 +1,9 @@
 """Chat: one question in a conversation, answered as a stream of events and stored with its citations.
 
 The user's message is committed before the answer starts. The assistant's message is stored
-when the stream ends, however it ends: complete on `Done`, incomplete with the error code on
-`Error`, and incomplete if the client goes away (the model's stream is closed too).
+when the stream ends, however it ends: complete on `Done` (with the grounding check's verdict),
+incomplete with the error code on `Error`, and incomplete if the client goes away (the model's
+stream is closed too). `ask` is the same turn collected whole, for the doors that answer at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import Caller
 from pam.answer.answerer import Answerer
-from pam.answer.events import AnswerEvent, CitationEvent, Done, Error, Token
+from pam.answer.events import AnswerEvent, Citation, CitationEvent, Done, Error, Grounding, Token
 from pam.answer.sources import Passage
 from pam.answer.strategy import DirectAnswer, HistoryTurn
 from pam.answer.tools import Tool
@@ -26,7 +27,7 @@ from pam.data.catalog import DataCatalog
 from pam.data.scope import readable_projects
 from pam.data.table_answer import TableAnswerer
 from pam.data.tools import data_tools
-from pam.errors import NotFound
+from pam.errors import NotFound, PamError
 from pam.search.service import SearchService
 from pam.services.knowledge import ScopedKnowledge
 from pam.store.models import Conversation, Message
@@ -53,6 +54,49 @@ class Started:
 class Transcript:
     text: list[str] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
+    grounding: Grounding | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatAnswer:
+    """One turn answered whole (``ChatService.ask``)."""
+
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    text: str
+    citations: list[Citation]
+    done: Done
+
+    @property
+    def grounded(self) -> bool:
+        return self.done.grounded
+
+
+# The HTTP status of an answer that ended with an error, by its code.
+_FAILURE_STATUS = {
+    "invalid_input": 400,
+    "not_found": 404,
+    "step_limit": 422,
+    "llm_rate_limited": 429,
+    "llm_error": 502,
+    "llm_unavailable": 503,
+    "unavailable": 503,
+}
+
+
+class AnswerFailed(PamError):
+    """An answer that ended with an ``Error`` event, raised by ``ask`` with the event's code."""
+
+    def __init__(self, error: Error) -> None:
+        super().__init__(error.message, code=error.code)
+        self.status = _FAILURE_STATUS.get(error.code, 500)
+
+
+def grounding_record(grounding: Grounding) -> dict[str, Any]:
+    """What is stored (and served) of a verdict besides the ``grounded`` flag itself."""
+    detail = asdict(grounding)
+    detail.pop("grounded")
+    return detail
 
 
 async def owned_conversation(
@@ -155,6 +199,7 @@ class ChatService:
                         asdict(event.usage),
                         event.provider,
                     )
+                    transcript.grounding = event.grounding
                 elif isinstance(event, Error):
                     error_code = event.code
                 yield event
@@ -162,6 +207,28 @@ class ChatService:
             await events.aclose()
             # Stored even when the client left mid-stream: shielded from the cancellation.
             await asyncio.shield(self._store(started, transcript, status, error_code, usage, provider))
+
+    async def ask(
+        self, caller: Caller, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+    ) -> ChatAnswer:
+        """The turn answered whole; raises ``AnswerFailed`` when it ended with an error."""
+        started: Started | None = None
+        text: list[str] = []
+        citations: list[Citation] = []
+        async for event in self.stream(caller, message, conversation_id, filters):
+            if isinstance(event, Started):
+                started = event
+            elif isinstance(event, Token):
+                text.append(event.text)
+            elif isinstance(event, CitationEvent):
+                citations.append(event.citation)
+            elif isinstance(event, Error):
+                raise AnswerFailed(event)
+            elif isinstance(event, Done) and started is not None:
+                return ChatAnswer(
+                    started.conversation_id, started.message_id, "".join(text), citations, event
+                )
+        raise PamError("the answer ended without a result")
 
     async def _store(
         self,
@@ -184,6 +251,8 @@ class ChatService:
                     provider=provider,
                     usage=usage,
                     error_code=error_code,
+                    grounded=transcript.grounding.grounded if transcript.grounding else None,
+                    grounding=grounding_record(transcript.grounding) if transcript.grounding else None,
                 )
             )
             conv = await s.get(Conversation, started.conversation_id)

@@ -20,7 +20,7 @@ from pam.api.deps import CallerDep, ServicesDep, SessionDep, rate_limited
 from pam.api.pagination import decode_cursor, encode_cursor
 from pam.api.sse import format_event, sse_response
 from pam.errors import PamError
-from pam.services.chat import ChatFilters, ChatService, Started, owned_conversation
+from pam.services.chat import ChatFilters, ChatService, Started, grounding_record, owned_conversation
 from pam.store.models import Conversation, Message
 
 router = APIRouter(tags=["chat"])
@@ -50,6 +50,21 @@ class CitationOut(BaseModel):
     quote_end: int
 
 
+class AlternativeOut(BaseModel):
+    """The extractive answer offered beside an ungrounded one; its citations are numbered on their own."""
+
+    text: str
+    citations: list[CitationOut]
+
+
+class GroundingOut(BaseModel):
+    """Why an answer failed the grounding check, and what was done about it (``PAM_UNGROUNDED``)."""
+
+    reason: Literal["empty", "no_citations", "invalid_citation", "unsupported", "wrong_language"] | None
+    action: Literal["shown", "flagged", "replaced"]
+    alternative: AlternativeOut | None = None
+
+
 class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
@@ -59,6 +74,9 @@ class ChatResponse(BaseModel):
     latency_ms: int
     provider: str
     model: str | None = None
+    # False: the answer is not backed by the passages it cites (see `grounding.reason`).
+    grounded: bool
+    grounding: GroundingOut
 
 
 class ConversationOut(BaseModel):
@@ -82,6 +100,9 @@ class MessageOut(BaseModel):
     provider: str | None
     error_code: str | None
     created_at: datetime
+    # The grounding check's verdict on a finished answer; null for questions and unfinished answers.
+    grounded: bool | None = None
+    grounding: GroundingOut | None = None
 
 
 class ConversationDetail(ConversationOut):
@@ -118,6 +139,8 @@ async def _sse(chat: ChatService, caller: Caller, body: ChatRequest) -> AsyncIte
                         "latency_ms": event.latency_ms,
                         "provider": event.provider,
                         "model": event.model,
+                        "grounded": event.grounded,
+                        "grounding": grounding_record(event.grounding),
                     },
                 )
             elif isinstance(event, Error):
@@ -148,31 +171,20 @@ async def chat_stream(body: ChatRequest, services: ServicesDep, caller: CallerDe
 
 @router.post("/chat", response_model=ChatResponse, dependencies=[rate_limited("chat")])
 async def chat(body: ChatRequest, services: ServicesDep, caller: CallerDep) -> ChatResponse:
-    text: list[str] = []
-    citations: list[CitationOut] = []
-    started: Started | None = None
-    async for event in services.chat.stream(caller, body.message, body.conversation_id, _filters(body)):
-        if isinstance(event, Started):
-            started = event
-        elif isinstance(event, Token):
-            text.append(event.text)
-        elif isinstance(event, CitationEvent):
-            citations.append(CitationOut(**asdict(event.citation)))
-        elif isinstance(event, Error):
-            raise PamError(event.message, code=event.code)
-        elif isinstance(event, Done):
-            assert started is not None
-            return ChatResponse(
-                answer="".join(text),
-                citations=citations,
-                conversation_id=started.conversation_id,
-                message_id=started.message_id,
-                usage=asdict(event.usage),
-                latency_ms=event.latency_ms,
-                provider=event.provider,
-                model=event.model,
-            )
-    raise PamError("the answer ended without a result")
+    answer = await services.chat.ask(caller, body.message, body.conversation_id, _filters(body))
+    done = answer.done
+    return ChatResponse(
+        answer=answer.text,
+        citations=[CitationOut(**asdict(c)) for c in answer.citations],
+        conversation_id=answer.conversation_id,
+        message_id=answer.message_id,
+        usage=asdict(done.usage),
+        latency_ms=done.latency_ms,
+        provider=done.provider,
+        model=done.model,
+        grounded=done.grounded,
+        grounding=GroundingOut.model_validate(grounding_record(done.grounding)),
+    )
 
 
 @router.get("/conversations", response_model=ConversationPage)
@@ -228,6 +240,8 @@ async def get_conversation(
                 provider=m.provider,
                 error_code=m.error_code,
                 created_at=m.created_at,
+                grounded=m.grounded,
+                grounding=GroundingOut.model_validate(m.grounding) if m.grounding else None,
             )
             for m in messages
         ],
