@@ -99,7 +99,8 @@ class AgentStrategy:
         messages = [*history_messages(request.history, config), ChatMessage.user_text(question)]
         meter = state.meter
         wrote_text = False
-        yield Status("thinking", f"Reading {len(found)} passages" if found else "Reading the question")
+        read = f"Reading {len(found)} passage{'' if len(found) == 1 else 's'}"
+        yield Status("thinking", read if found else "Reading the question")
         for step in range(1, config.max_steps + 1):
             final = step == config.max_steps
             meter.steps = step

@@ -507,10 +507,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tables */
+        get: operations["list_tables_api_data_tables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Query */
+        post: operations["query_api_data_query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AlternativeOut
+         * @description The extractive answer offered beside an ungrounded one; its citations are numbered on their own.
+         */
+        AlternativeOut: {
+            /** Text */
+            text: string;
+            /** Citations */
+            citations: components["schemas"]["CitationOut"][];
+        };
         /** ApiKeyCreate */
         ApiKeyCreate: {
             /** Name */
@@ -635,6 +679,9 @@ export interface components {
             provider: string;
             /** Model */
             model?: string | null;
+            /** Grounded */
+            grounded: boolean;
+            grounding: components["schemas"]["GroundingOut"];
         };
         /** CitationOut */
         CitationOut: {
@@ -658,6 +705,15 @@ export interface components {
             quote_start: number;
             /** Quote End */
             quote_end: number;
+        };
+        /** ColumnOut */
+        ColumnOut: {
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /** Samples */
+            samples: string[];
         };
         /** ComponentHealth */
         ComponentHealth: {
@@ -855,6 +911,20 @@ export interface components {
             /** Exclude */
             exclude?: string[];
         };
+        /**
+         * GroundingOut
+         * @description Why an answer failed the grounding check, and what was done about it (``PAM_UNGROUNDED``).
+         */
+        GroundingOut: {
+            /** Reason */
+            reason: ("empty" | "no_citations" | "invalid_citation" | "unsupported" | "wrong_language") | null;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "shown" | "flagged" | "replaced";
+            alternative?: components["schemas"]["AlternativeOut"] | null;
+        };
         /** HealthResponse */
         HealthResponse: {
             /**
@@ -971,6 +1041,9 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Grounded */
+            grounded?: boolean | null;
+            grounding?: components["schemas"]["GroundingOut"] | null;
         };
         /** ProjectCreate */
         ProjectCreate: {
@@ -1025,6 +1098,42 @@ export interface components {
              * @enum {string}
              */
             role: "viewer" | "editor" | "admin";
+        };
+        /** QueryIn */
+        QueryIn: {
+            /**
+             * Sql
+             * @description one SELECT statement (DuckDB SQL)
+             */
+            sql: string;
+            /**
+             * Project
+             * @description a project name or id to narrow to
+             */
+            project?: string | null;
+        };
+        /** QueryOut */
+        QueryOut: {
+            /** Sql */
+            sql: string;
+            /** Columns */
+            columns: string[];
+            /** Rows */
+            rows: (string | number | boolean | null)[][];
+            /** Row Count */
+            row_count: number;
+            /**
+             * Truncated
+             * @description more rows matched than were returned
+             */
+            truncated: boolean;
+            /** Elapsed Ms */
+            elapsed_ms: number;
+            /**
+             * Tables
+             * @description the tables the query read
+             */
+            tables: string[];
         };
         /** SearchFiltersIn */
         SearchFiltersIn: {
@@ -1195,6 +1304,36 @@ export interface components {
             search_cache: {
                 [key: string]: number;
             };
+        };
+        /** TableList */
+        TableList: {
+            /** Tables */
+            tables: components["schemas"]["TableOut"][];
+        };
+        /** TableOut */
+        TableOut: {
+            /**
+             * Name
+             * @description the name to use in SQL
+             */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project */
+            project: string;
+            /** Document Id */
+            document_id: string;
+            /** Source Name */
+            source_name: string;
+            /** Origin */
+            origin: string;
+            /** Row Count */
+            row_count: number;
+            /** Columns */
+            columns: components["schemas"]["ColumnOut"][];
         };
         /** TaskDetail */
         TaskDetail: {
@@ -5417,6 +5556,232 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectRoleList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_tables_api_data_tables_get: {
+        parameters: {
+            query?: {
+                project?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TableList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    query_api_data_query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryOut"];
                 };
             };
             /** @description Bad Request */

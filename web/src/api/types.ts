@@ -7,6 +7,8 @@ type S = components['schemas'];
 export type SearchHit = S['SearchHitOut'];
 export type SearchResponse = S['SearchResponse'];
 export type Citation = S['CitationOut'];
+export type Grounding = S['GroundingOut'];
+export type Alternative = S['AlternativeOut'];
 export type ChatRequest = S['ChatRequest'];
 export type ChatFilters = S['ChatFiltersIn'];
 export type SourceType = NonNullable<ChatFilters['source_types']>[number];
@@ -57,6 +59,9 @@ export interface DoneEvent {
   latency_ms: number;
   provider: string;
   model?: string | null;
+  /** False: the answer is not backed by the passages it cites (see `grounding`). */
+  grounded?: boolean;
+  grounding?: Grounding;
 }
 export interface StreamErrorEvent {
   code: string;
