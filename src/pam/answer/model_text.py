@@ -23,8 +23,8 @@ import re
 
 _END = ("</s>", "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end|>", "<end_of_turn>", "<eos>",
         "<|endoftext|>", "<|end_of_text|>")  # fmt: skip
-_NEW_TURN = ("[INST]", "<|im_start|>", "<start_of_turn>", "<|start_header_id|>", "<|user|>", "<s>")
-_DROP = ("[/INST]", "<</SYS>>", "<|assistant|>", "<|system|>", "<|end_header_id|>", "<bos>")
+_NEW_TURN = ("[INST]", "<|im_start|>", "<start_of_turn>", "<|start_header_id|>", "<|user|>")
+_DROP = ("[/INST]", "<</SYS>>", "<|assistant|>", "<|system|>", "<|end_header_id|>", "<bos>", "<s>")
 _SYS_OPEN = "<<SYS>>"
 _THINK_OPEN = ("<think>", "<thinking>", "<reasoning>")
 _THINK_CLOSE = {"<think>": "</think>", "<thinking>": "</thinking>", "<reasoning>": "</reasoning>"}
