@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import structlog
@@ -57,6 +58,15 @@ from pam.errors import PamError
 
 MAX_QUESTION_CHARS = 8_000
 UngroundedPolicy = Literal["show", "flag", "replace"]
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One answer in progress: what the strategy wrote, and what is delivered once checked."""
+
+    state: RunState
+    delivered: CitationStream
+    grounding: Grounding | None = None
 
 
 class Answerer:
@@ -99,11 +109,9 @@ class Answerer:
             return
         state = self._new_state()
         request = AnswerRequest(question, history, tools, filters or ToolFilters(), extra_tools, direct)
+        turn = _Turn(state, state.citations)
         hold = self._fallback is not None and self._policy == "replace"
         held: list[AnswerEvent] = []
-        grounding: Grounding | None = None
-        # The citations of the answer as delivered (the replacement's, after a replacement).
-        delivered = state.citations
         error: Error | None = None
         try:
             async with aclosing(self._strategy.run(request, state)) as events:
@@ -117,23 +125,8 @@ class Answerer:
                     held.append(event)
                 else:
                     yield event
-            verdict = self._verdict(request, state, check_language=not self._strategy.quotes_sources)
-            grounding = Grounding(verdict.grounded, verdict.reason)
-            if verdict.grounded or self._fallback is None:
-                for event in held:
-                    yield event
-            elif self._policy == "replace" or verdict.reason == "empty":
-                yield Status("checking", "The answer was not supported by the sources; quoting them instead")
-                replacement = self._new_state()
-                async for event in self._run_fallback(request, replacement):
-                    yield event
-                replaced = self._verdict(request, replacement, check_language=False)
-                grounding = Grounding(replaced.grounded, verdict.reason, "replaced")
-                state.meter.steps += replacement.meter.steps
-                delivered = replacement.citations
-            elif self._policy == "flag":
-                yield Status("checking", "The answer was not supported by the sources")
-                grounding = Grounding(False, verdict.reason, "flagged", await self._alternative(request))
+            async for event in self._settle(request, turn, held):
+                yield event
         except LLMCallError as exc:
             log.warning("answer.failed", code=exc.code, cause=repr(exc.__cause__)[:500])
             error = Error(exc.code, exc.message)
@@ -148,6 +141,7 @@ class Answerer:
         except Exception:
             log.exception("answer.crashed")
             error = Error("internal_error", "The answer could not be completed.")
+        grounding = turn.grounding
         if error is not None or grounding is None:
             yield error or Error("internal_error", "The answer could not be completed.")
             return
@@ -157,7 +151,7 @@ class Answerer:
             output_tokens=meter.output_tokens,
             steps=meter.steps,
             tool_calls=meter.tool_calls,
-            citations=len(delivered.citations),
+            citations=len(turn.delivered.citations),
             invalid_citations=state.citations.invalid_count,
             step_limit_reached=meter.step_limit_reached,
         )
@@ -172,6 +166,29 @@ class Answerer:
             action=grounding.action,
         )
         yield Done(usage, latency_ms, self._strategy.name, self._strategy.model, grounding)
+
+    async def _settle(
+        self, request: AnswerRequest, turn: _Turn, held: list[AnswerEvent]
+    ) -> AsyncGenerator[AnswerEvent, None]:
+        """Check the finished answer, then let it through, flag it or replace it (``turn.grounding``)."""
+        verdict = self._verdict(request, turn.state, check_language=not self._strategy.quotes_sources)
+        turn.grounding = Grounding(verdict.grounded, verdict.reason)
+        if verdict.grounded or self._fallback is None:
+            for event in held:
+                yield event
+        elif self._policy == "replace" or verdict.reason == "empty":
+            why = "The model gave no answer" if verdict.reason == "empty" else "The answer was not supported"
+            yield Status("checking", f"{why}; quoting the sources instead")
+            replacement = self._new_state()
+            async for event in self._run_fallback(request, replacement):
+                yield event
+            replaced = self._verdict(request, replacement, check_language=False)
+            turn.grounding = Grounding(replaced.grounded, verdict.reason, "replaced")
+            turn.state.meter.steps += replacement.meter.steps
+            turn.delivered = replacement.citations
+        elif self._policy == "flag":
+            yield Status("checking", "The answer was not supported by the sources")
+            turn.grounding = Grounding(False, verdict.reason, "flagged", await self._alternative(request))
 
     def _new_state(self) -> RunState:
         book = SourceBook()
