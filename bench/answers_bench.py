@@ -10,6 +10,7 @@ errors, empty answers, and time to first token.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import shutil
@@ -155,10 +156,10 @@ def judged(row: dict[str, Any], question: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def main() -> dict[str, Any]:
+async def main(limit: int | None = None) -> dict[str, Any]:
     questions = [
         json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    ][:limit]
     scratch = Path(tempfile.mkdtemp(prefix="pam-answers-bench-"))
     settings = Settings(data_dir=scratch / "data", ingest_roots=[ROOT], seed_dir=None)
     services = await Services.start(settings, run_tasks=False)
@@ -228,6 +229,17 @@ def summarize(rows: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--questions", type=int, default=None, help="only the first N questions (a trial run)"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the table, keep bench/results as it is"
+    )
+    args = parser.parse_args()
     configure_logging("warning", "console")
-    result = asyncio.run(main())
-    write("answers", result, report(result))
+    result = asyncio.run(main(args.questions))
+    if args.no_write:
+        print(report(result))
+    else:
+        write("answers", result, report(result))

@@ -15,7 +15,12 @@ HISTORY = [
 
 @pytest.mark.parametrize(
     "follow_up",
-    ["And weekly?", "What about the mobile app?", "Who owns it?", "and how is this metric reviewed every month?"],
+    [
+        "And weekly?",
+        "What about the mobile app?",
+        "Who owns it?",
+        "and how is this metric reviewed every month?",
+    ],
 )
 def test_a_follow_up_is_searched_with_the_previous_question(follow_up: str) -> None:
     assert retrieval_query(follow_up, HISTORY) == f"How do we count daily active users? {follow_up}"

@@ -4,6 +4,7 @@ fake server, still gives a complete, cited answer (or a plain error), never a cr
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Literal
 
 import pytest
 
@@ -57,7 +58,7 @@ async def ask(llm: LLM) -> tuple[Done, str]:
         Quirks(repeat_tool_call_head=True, tool_argument_pieces=4),
         Quirks(no_finish_reason=True, stop_after_tool_calls=True, empty_content_with_tool_calls=True),
     ],
-    ids=lambda q: ",".join(k for k, v in vars(q).items() if v not in (False, 3, "reasoning_content")),
+    ids=lambda q: ",".join(k for k, v in vars(q).items() if v != getattr(Quirks(), k)),
 )
 async def test_a_search_then_a_cited_answer_survives_the_quirk(
     openai_llm: LLM, model_server: FakeModelServer, quirks: Quirks
@@ -123,11 +124,12 @@ async def test_anthropic_thinking_blocks_are_never_part_of_the_answer(model_serv
     assert text == "Refunds are issued within 14 days [1]." and done.grounded
 
 
+@pytest.mark.parametrize("how", ["empty_stream", "http_500"])
 async def test_refused_streamed_tool_choice_falls_back_to_an_unstreamed_tool_step(
-    openai_llm: LLM, model_server: FakeModelServer
+    openai_llm: LLM, model_server: FakeModelServer, how: Literal["empty_stream", "http_500"]
 ) -> None:
-    """llama.cpp's chatml-function-calling: "Automatic streaming tool choice is not supported"."""
-    model_server.set_script([[SEARCH], ANSWER], quirks=Quirks(refuse_streamed_tool_choice=True))
+    """llama-cpp-python's chatml-function-calling: "Automatic streaming tool choice is not supported"."""
+    model_server.set_script([[SEARCH], ANSWER], quirks=Quirks(refuse_streamed_tool_choice=how))
 
     done, text = await ask(openai_llm)
 
@@ -141,7 +143,8 @@ async def test_unstreamed_tool_step_takes_arguments_sent_as_an_object(
     openai_llm: LLM, model_server: FakeModelServer
 ) -> None:
     model_server.set_script(
-        [[SEARCH], ANSWER], quirks=Quirks(refuse_streamed_tool_choice=True, arguments_as_object=True)
+        [[SEARCH], ANSWER],
+        quirks=Quirks(refuse_streamed_tool_choice="empty_stream", arguments_as_object=True),
     )
 
     done, text = await ask(openai_llm)

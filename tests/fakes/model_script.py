@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,11 @@ class Quirks:
     # Where ``reasoning`` actions go: "reasoning_content" (vLLM, DeepSeek), "reasoning" (Ollama,
     # OpenRouter) or "thinking".
     reasoning_field: str = "reasoning_content"
-    # llama.cpp's chatml-function-calling: a streamed request with tools and tool_choice "auto" whose
-    # answer is a tool call gets HTTP 500 "Automatic streaming tool choice is not supported".
-    refuse_streamed_tool_choice: bool = False
+    # llama-cpp-python's chatml-function-calling: a streamed request with tools and tool_choice "auto"
+    # whose answer is a tool call is refused ("Automatic streaming tool choice is not supported"):
+    # "empty_stream" as llama-cpp-python 0.3 does it (a 200 event stream with nothing in it), or
+    # "http_500" (the error as a response).
+    refuse_streamed_tool_choice: Literal["empty_stream", "http_500"] | None = None
     # A server started without tool support: any request with tools gets HTTP 400.
     refuse_tools: bool = False
 

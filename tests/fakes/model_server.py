@@ -151,16 +151,19 @@ class FakeModelServer:
 
     def _refusal(self, body: dict[str, Any]) -> tuple[int, str] | None:
         """A quirk's refusal of this request, decided before it consumes a turn (the client asks
-        again differently and gets the same turn)."""
+        again differently and gets the same turn). Status 200: an event stream with nothing in it."""
         quirks = self._script.quirks
         if not body.get("tools"):
             return None
         if quirks.refuse_tools:
             return 400, "tools are not supported by this server"
-        if quirks.refuse_streamed_tool_choice and body.get("stream") and body.get("tool_choice") == "auto":
+        how = quirks.refuse_streamed_tool_choice
+        if how is not None and body.get("stream") and body.get("tool_choice") == "auto":
             turn, _ = self._next_turn(consume=False)
             if turn is not None and any(isinstance(a, ToolUse) for a in turn):
-                return 500, "Automatic streaming tool choice is not supported"
+                return (
+                    200 if how == "empty_stream" else 500
+                ), "Automatic streaming tool choice is not supported"
         return None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -199,6 +202,9 @@ class FakeModelServer:
             return
         anthropic = path.endswith("/messages")
         refusal = None if anthropic else self._refusal(body)
+        if refusal is not None and refusal[0] == 200:
+            await _stream(writer, [])
+            return
         if refusal is not None:
             await _respond_json(writer, refusal[0], wire.openai_error(*refusal))
             return

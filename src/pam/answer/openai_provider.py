@@ -4,9 +4,10 @@ with the official ``openai`` SDK; tool calls stream as fragments and are assembl
 Servers that cannot do everything still answer. A call that offers tools is tried, in order:
 
 1. streamed, with the tools and ``tool_choice``;
-2. refused before anything streamed (HTTP 400/422/500/501, e.g. llama.cpp's
-   ``chatml-function-calling`` "Automatic streaming tool choice is not supported"): the same request
-   not streamed, its text and tool calls read whole (the next step, the answer, streams again);
+2. refused before anything streamed (HTTP 400/422/500/501), or a stream that ends with nothing in it:
+   the same request not streamed, its text and tool calls read whole (the next step, the answer,
+   streams again). llama-cpp-python's ``chatml-function-calling`` does the second: when the model
+   picks a tool it raises "Automatic streaming tool choice is not supported" after the 200 is sent;
 3. refused again: streamed without tools. The model answers from the passages it already has, and
    this client offers no tools to that server from then on.
 
@@ -124,6 +125,8 @@ class OpenAILLM:
             if started or exc.status_code not in REFUSALS:
                 raise
             _log_fallback("streamed tool calls refused; asking again without streaming", exc)
+        except _EmptyStream:
+            _log_fallback("streamed tool calls ended empty; asking again without streaming", None)
         try:
             completion = await self._client.chat.completions.create(stream=False, **params)
         except openai.APIStatusError as exc:
@@ -158,9 +161,13 @@ class OpenAILLM:
         if ending is None:
             # Nothing at all and no finish_reason: the stream was cut before the answer began.
             _log_failure("truncated", None)
-            raise LLMUnavailable()
+            raise _EmptyStream()
         for final in ending:
             yield final
+
+
+class _EmptyStream(LLMUnavailable):
+    """A stream that ended before anything was in it (no text, no tool call, no finish_reason)."""
 
 
 async def _no_retry_for_refused_tool_streams(response: httpx2.Response) -> None:
@@ -204,9 +211,13 @@ def _wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     return wire
 
 
-def _log_fallback(what: str, exc: openai.APIStatusError) -> None:
+def _log_fallback(what: str, exc: openai.APIStatusError | None) -> None:
     structlog.get_logger(__name__).info(
-        "answer.llm_fallback", provider="openai", what=what, status=exc.status_code, detail=str(exc)[:300]
+        "answer.llm_fallback",
+        provider="openai",
+        what=what,
+        status=exc.status_code if exc is not None else None,
+        detail=str(exc)[:300] if exc is not None else None,
     )
 
 
