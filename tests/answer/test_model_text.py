@@ -20,7 +20,10 @@ CASES = [
     ("Refunds take 14 days.<end_of_turn>\n<start_of_turn>user\nmore", "Refunds take 14 days."),
     ("Refunds take 14 days. [INST] And gift cards? [/INST] No refund.", "Refunds take 14 days. "),
     ("[/INST] Refunds take 14 days.", "Refunds take 14 days."),
-    ("<<SYS>>You are PAM, a precise analyst<</SYS>>Refunds take 14 days.", "Refunds take 14 days."),
+    (
+        " <<SYS>>\n\nRefunds take 14 days [1].\n<</SYS>> Gift cards excluded.",
+        "Refunds take 14 days [1].\n Gift cards excluded.",
+    ),
     ("<|im_start|>assistant\nRefunds take 14 days.", "Refunds take 14 days."),
     ("<start_of_turn>model\nRefunds take 14 days.<end_of_turn>", "Refunds take 14 days."),
     ("<think>The user asks about refunds.</think>Refunds take 14 days.", "Refunds take 14 days."),
@@ -36,6 +39,15 @@ CASES = [
 def test_cleaned_whatever_the_chunk_size(raw: str, clean: str, size: int) -> None:
     assert streamed(raw, size) == clean
     assert clean_model_text(raw) == clean
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_the_model_writing_the_next_question_itself_ends_its_answer(size: int) -> None:
+    cleaner = ModelTextFilter(turn_labels=("Question:",))
+    raw = "DAU counts distinct users [1].\n\nQuestion: And WAU?\nAnswer: weekly."
+    out = [cleaner.feed(raw[i : i + size]) for i in range(0, len(raw), size)]
+    assert "".join(out) + cleaner.finish() == "DAU counts distinct users [1].\n"
+    assert ModelTextFilter(turn_labels=("Question:",)).feed("Question: is echoed first") != ""
 
 
 def test_after_the_end_of_the_turn_everything_is_ignored() -> None:

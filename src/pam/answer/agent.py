@@ -38,7 +38,7 @@ from pam.answer.llm_messages import (
     ToolUsePart,
 )
 from pam.answer.model_text import ModelTextFilter
-from pam.answer.prompts import question_with_sources, system_prompt
+from pam.answer.prompts import QUESTION_LABEL, question_with_sources, system_prompt
 from pam.answer.retrieval_query import retrieval_query
 from pam.answer.strategy import AnswerRequest, HistoryTurn, RunState, StepLimitReached
 from pam.answer.tools import ToolContext, ToolRegistry
@@ -106,7 +106,8 @@ class AgentStrategy:
             meter.steps = step
             text_parts: list[str] = []
             calls: list[ToolUseDelta] = []
-            cleaner = ModelTextFilter()
+            # A model that goes on to write the next "Question:" itself has finished its answer.
+            cleaner = ModelTextFilter(turn_labels=(QUESTION_LABEL,))
             model_call = self._llm.stream(
                 system=system_prompt(self._now(), final_step=final),
                 messages=messages,

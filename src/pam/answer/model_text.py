@@ -10,8 +10,8 @@ template debris, or the model's next imagined turn of the conversation.
   of a new turn (``[INST]``, ``<|im_start|>``, ``<start_of_turn>``, …) after some text ends the
   answer: what follows is the model talking to itself. Before any text they are dropped, with the
   role name a turn header carries ("assistant", "model").
-- Other template markers (``[/INST]``, ``<<SYS>>``/``<</SYS>>``, ``<bos>``, …) are dropped; an echoed
-  system block between ``<<SYS>>`` and ``<</SYS>>`` goes with them.
+- Other template markers (``[/INST]``, ``<<SYS>>``/``<</SYS>>``, ``<bos>``, …) are dropped. (What a
+  small model writes between ``<<SYS>>`` and ``<</SYS>>`` is often its whole answer: it stays.)
 
 Streaming: a possible marker not complete yet (``"… <|im_"``) is held back until the next chunk
 decides it; ``finish()`` releases what is left.
@@ -24,23 +24,27 @@ import re
 _END = ("</s>", "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end|>", "<end_of_turn>", "<eos>",
         "<|endoftext|>", "<|end_of_text|>")  # fmt: skip
 _NEW_TURN = ("[INST]", "<|im_start|>", "<start_of_turn>", "<|start_header_id|>", "<|user|>")
-_DROP = ("[/INST]", "<</SYS>>", "<|assistant|>", "<|system|>", "<|end_header_id|>", "<bos>", "<s>")
-_SYS_OPEN = "<<SYS>>"
+_DROP = ("[/INST]", "<<SYS>>", "<</SYS>>", "<|assistant|>", "<|system|>", "<|end_header_id|>", "<bos>", "<s>")
 _THINK_OPEN = ("<think>", "<thinking>", "<reasoning>")
 _THINK_CLOSE = {"<think>": "</think>", "<thinking>": "</thinking>", "<reasoning>": "</reasoning>"}
-_MARKERS = (*_END, *_NEW_TURN, *_DROP, _SYS_OPEN, *_THINK_OPEN)
-_MARKER = re.compile("|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)))
+_MARKERS = (*_END, *_NEW_TURN, *_DROP, *_THINK_OPEN)
 _ROLES = ("assistant", "Assistant", "ASSISTANT", "model")
 _ROLE = re.compile(r"\s*(?:" + "|".join(_ROLES) + r")(?!\w)")
-_LONGEST = max(len(m) for m in (*_MARKERS, *_THINK_CLOSE.values()))
 
 
 class ModelTextFilter:
-    def __init__(self) -> None:
+    def __init__(self, turn_labels: tuple[str, ...] = ()) -> None:
+        """``turn_labels``: how the prompt labels a user turn (e.g. "Question:"); one at the start of
+        a line after some text is the model writing the next question itself, and ends the answer."""
+        self._new_turn = (*_NEW_TURN, *(f"\n{label}" for label in turn_labels))
+        self._markers = (*_MARKERS, *self._new_turn[len(_NEW_TURN) :])
+        self._marker = re.compile(
+            "|".join(re.escape(m) for m in sorted(self._markers, key=len, reverse=True))
+        )
         self._pending = ""
         self._wrote = False
         self._stopped = False
-        # The closing tag being waited for: a thinking block or an echoed system block.
+        # The closing tag of the thinking block being dropped.
         self._until: str | None = None
         # A turn header opened the text: the role name after it ("assistant") is not the answer.
         self._role_next = False
@@ -75,9 +79,9 @@ class ModelTextFilter:
                 buf = buf[end + len(self._until) :]
                 self._until = None
                 continue
-            match = _MARKER.search(buf)
+            match = self._marker.search(buf)
             if match is None:
-                held = _held_prefix(buf, _MARKERS)
+                held = _held_prefix(buf, self._markers)
                 out.append(buf[: len(buf) - len(held)])
                 self._pending = held
                 break
@@ -97,10 +101,7 @@ class ModelTextFilter:
         if marker in _THINK_CLOSE:
             self._until = _THINK_CLOSE[marker]
             return rest
-        if marker == _SYS_OPEN:
-            self._until = "<</SYS>>"
-            return rest
-        if marker in _END or marker in _NEW_TURN:
+        if marker in _END or marker in self._new_turn:
             if has_text:
                 self._stopped = True
                 return ""
@@ -119,9 +120,9 @@ class ModelTextFilter:
 
 def _held_prefix(buf: str, markers: tuple[str, ...]) -> str:
     """The tail of ``buf`` that could still grow into one of ``markers``."""
-    start = max(0, len(buf) - _LONGEST)
-    for i in range(start, len(buf)):
-        if buf[i] in "<[" and any(m.startswith(buf[i:]) for m in markers):
+    starts = {m[0] for m in markers}
+    for i in range(max(0, len(buf) - max(len(m) for m in markers)), len(buf)):
+        if buf[i] in starts and any(m.startswith(buf[i:]) for m in markers):
             return buf[i:]
     return ""
 

@@ -29,6 +29,7 @@ You have used all your tool calls for this question. Write the final answer now,
 already have, citing them by [n]."""
 
 SOURCES_HEAD = "Passages from the knowledge base (cite them by their [n]):"
+QUESTION_LABEL = "Question:"
 NO_SOURCES = "A search of the knowledge base for this question found no passages."
 
 
@@ -43,4 +44,4 @@ def question_with_sources(question: str, rendered: Sequence[str]) -> str:
     Passages first and the question last: small models answer what they read last.
     """
     sources = "\n\n".join([SOURCES_HEAD, *rendered]) if rendered else NO_SOURCES
-    return f"{sources}\n\nQuestion: {question}"
+    return f"{sources}\n\n{QUESTION_LABEL} {question}"
