@@ -44,9 +44,10 @@ from pam.store.models import Document
 
 HANDBOOK = ROOT / "examples" / "handbook"
 QUESTIONS = ROOT / "examples" / "handbook_questions.jsonl"
-# The local model's answers are bounded: a 270M model rambles, and the machine has 2 cores.
+# The local model's answers are bounded: a 270M model rambles, and the machine has 2 cores. Two steps:
+# one where it may call a tool, then the answer.
 LOCAL_MAX_TOKENS = 256
-LOCAL_MAX_STEPS = 3
+LOCAL_MAX_STEPS = 2
 
 
 @dataclass
@@ -93,6 +94,7 @@ def answerers(
                     "model_file": model.model_file,
                     "chat_format": model.chat_format,
                     "n_ctx": CONTEXT_TOKENS,
+                    "threads": model.threads,
                     "max_tokens": LOCAL_MAX_TOKENS,
                     "max_steps": LOCAL_MAX_STEPS,
                 },
