@@ -12,6 +12,7 @@ from pam.answer.extractive import NOT_FOUND, ExtractiveStrategy
 from pam.answer.llm import LLM
 from pam.answer.strategy import HistoryTurn
 from tests.answer.helpers import answer_text, assert_single_terminal, citations, collect, knowledge
+from tests.answer.memory_tools import Doc
 from tests.fakes.model_script import QuoteSource, Reasoning, Text
 from tests.fakes.model_server import FakeModelServer
 
@@ -223,3 +224,18 @@ async def test_the_extractive_answerer_is_grounded_by_its_quotes_and_never_repla
     assert isinstance(nothing, Done) and answer_text(missing) == NOT_FOUND
     assert not nothing.grounded and nothing.grounding.reason == "no_citations"
     assert nothing.grounding.action == "shown" and nothing.grounding.alternative is None
+
+
+async def test_the_extractive_alternative_reads_only_what_the_caller_may_read(
+    llm: LLM, model_server: FakeModelServer
+) -> None:
+    secret = Doc("secret", "B", "Board memo", (("Refunds", "Refunds take 90 days for the secret plan."),))
+    kb = knowledge(scope=frozenset({"A"}), docs=[*knowledge().docs, secret])
+    model_server.set_script([[Text(INVENTED)]])
+
+    events = await collect(answerer(llm).answer(QUESTION, [], kb))
+
+    done = assert_single_terminal(events)
+    assert isinstance(done, Done) and done.grounding.alternative is not None
+    assert "90 days" not in done.grounding.alternative.text
+    assert all(c.document_id != "secret" for c in done.grounding.alternative.citations)
