@@ -46,7 +46,7 @@ HANDBOOK = ROOT / "examples" / "handbook"
 QUESTIONS = ROOT / "examples" / "handbook_questions.jsonl"
 # The local model's answers are bounded: a 270M model rambles, and the machine has 2 cores. Two steps:
 # one where it may call a tool, then the answer.
-LOCAL_MAX_TOKENS = 256
+LOCAL_MAX_TOKENS = 128
 LOCAL_MAX_STEPS = 2
 
 
@@ -158,7 +158,11 @@ def judged(row: dict[str, Any], question: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def main(limit: int | None = None) -> dict[str, Any]:
+async def main(
+    limit: int | None = None, progress: Callable[[dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
+    """The benchmark; ``progress`` gets the result so far after every question (a long run on a
+    busy machine still leaves its figures if it is stopped)."""
     questions = [
         json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()
     ][:limit]
@@ -192,6 +196,9 @@ async def main(limit: int | None = None) -> dict[str, Any]:
                             {"answerer": run.name, "id": q["id"], "kind": q.get("kind", "text"), **row}
                         )
                     print(f"{number}/{len(questions)} {q['id']}", flush=True)
+                    if progress is not None:
+                        names = [run.name for run in runs]
+                        progress(partial(runs, rows, names, number, len(questions)))
             finally:
                 for run in runs:
                     if run.llm is not None:
@@ -200,7 +207,24 @@ async def main(limit: int | None = None) -> dict[str, Any]:
     finally:
         await services.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    return {"answerers": answered, "summary": summarize(rows, list(answered)), "rows": rows}
+    total = len(questions)
+    return {
+        "questions_done": f"{total} of {total}",
+        "answerers": answered,
+        "summary": summarize(rows, list(answered)),
+        "rows": rows,
+    }
+
+
+def partial(
+    runs: list[Answerer], rows: list[dict[str, Any]], names: list[str], done: int, total: int
+) -> dict[str, Any]:
+    return {
+        "questions_done": f"{done} of {total}",
+        "answerers": {run.name: run.detail for run in runs},
+        "summary": summarize(rows, names),
+        "rows": rows,
+    }
 
 
 def summarize(rows: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
@@ -240,7 +264,12 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     configure_logging("warning", "console")
-    result = asyncio.run(main(args.questions))
+
+    def save(result: dict[str, Any]) -> None:
+        if not args.no_write:
+            write("answers", result, report(result), quiet=True)
+
+    result = asyncio.run(main(args.questions, save))
     if args.no_write:
         print(report(result))
     else:

@@ -48,6 +48,7 @@ def report(result: dict[str, Any]) -> str:
     by_kind = _by_kind(result["rows"], list(summary))
     return (
         "# Answers on the sample handbook, side by side\n\n"
+        + f"Questions answered: {result.get('questions_done', '?')}.\n\n"
         "Every question went to every answerer in turn (same machine load). `PAM_UNGROUNDED=flag`: "
         "an answer the grounding check does not pass stands, marked `grounded: false`, with the "
         "extractive answer offered beside it; an empty one is replaced by it.\n\n"
