@@ -20,6 +20,8 @@ CASES = [
     ("Refunds take 14 days.<end_of_turn>\n<start_of_turn>user\nmore", "Refunds take 14 days."),
     ("Refunds take 14 days. [INST] And gift cards? [/INST] No refund.", "Refunds take 14 days. "),
     ("[/INST] Refunds take 14 days.", "Refunds take 14 days."),
+    ("</SYS>>", ""),
+    ("<SYS>>\nRefunds take 14 days.<</SYS> More.", "Refunds take 14 days. More."),
     (
         " <<SYS>>\n\nRefunds take 14 days [1].\n<</SYS>> Gift cards excluded.",
         "Refunds take 14 days [1].\n Gift cards excluded.",

@@ -10,8 +10,9 @@ template debris, or the model's next imagined turn of the conversation.
   of a new turn (``[INST]``, ``<|im_start|>``, ``<start_of_turn>``, …) after some text ends the
   answer: what follows is the model talking to itself. Before any text they are dropped, with the
   role name a turn header carries ("assistant", "model").
-- Other template markers (``[/INST]``, ``<<SYS>>``/``<</SYS>>``, ``<bos>``, …) are dropped. (What a
-  small model writes between ``<<SYS>>`` and ``<</SYS>>`` is often its whole answer: it stays.)
+- Other template markers (``[/INST]``, ``<<SYS>>``/``<</SYS>>`` and their mangled forms, ``<bos>``, …)
+  are dropped. What a small model writes between ``<<SYS>>`` and ``<</SYS>>`` is often its whole
+  answer: it stays.
 
 Streaming: a possible marker not complete yet (``"… <|im_"``) is held back until the next chunk
 decides it; ``finish()`` releases what is left.
@@ -24,7 +25,9 @@ import re
 _END = ("</s>", "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end|>", "<end_of_turn>", "<eos>",
         "<|endoftext|>", "<|end_of_text|>")  # fmt: skip
 _NEW_TURN = ("[INST]", "<|im_start|>", "<start_of_turn>", "<|start_header_id|>", "<|user|>")
-_DROP = ("[/INST]", "<<SYS>>", "<</SYS>>", "<|assistant|>", "<|system|>", "<|end_header_id|>", "<bos>", "<s>")
+# Small models mangle llama-2's system markers too: "<SYS>>", "</SYS>>", "<</SYS>" ...
+_SYS = tuple(f"{o}{s}SYS{c}" for o in ("<", "<<") for s in ("", "/") for c in (">", ">>"))
+_DROP = ("[/INST]", *_SYS, "<|assistant|>", "<|system|>", "<|end_header_id|>", "<bos>", "<s>")
 _THINK_OPEN = ("<think>", "<thinking>", "<reasoning>")
 _THINK_CLOSE = {"<think>": "</think>", "<thinking>": "</thinking>", "<reasoning>": "</reasoning>"}
 _MARKERS = (*_END, *_NEW_TURN, *_DROP, *_THINK_OPEN)
@@ -84,6 +87,13 @@ class ModelTextFilter:
                 held = _held_prefix(buf, self._markers)
                 out.append(buf[: len(buf) - len(held)])
                 self._pending = held
+                break
+            if match.end() == len(buf) and any(
+                m != match.group(0) and m.startswith(match.group(0)) for m in self._markers
+            ):
+                # "<SYS>" at the end of a chunk may still become "<SYS>>".
+                out.append(buf[: match.start()])
+                self._pending = buf[match.start() :]
                 break
             out.append(buf[: match.start()])
             buf = self._after_marker(match.group(0), buf[match.end() :], "".join(out))
