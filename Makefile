@@ -64,11 +64,18 @@ run: install web ## Start PAM Context on the embedded default (sample documents 
 	$(BIN)/pam serve
 
 .PHONY: lint
-lint: dev web/node_modules/.installed ## ruff, mypy --strict on src/, eslint and tsc on web/
+lint: dev web/node_modules/.installed ## ruff, mypy --strict, the layer contracts, API schema drift, eslint and tsc
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
-	cd web && npm run lint && npm run typecheck
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pam.api.openapi_export --check
+	cd web && npm run check:api && npm run lint && npm run typecheck
+
+.PHONY: api-schema
+api-schema: dev web/node_modules/.installed ## Regenerate web/openapi.json and the web client's types from the code
+	$(BIN)/python -m pam.api.openapi_export
+	cd web && npm run gen:api
 
 .PHONY: test
 test: dev lint ## Lint, then every test: pytest (random order), Vitest, and the browser tests in Chromium

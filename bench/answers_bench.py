@@ -30,15 +30,13 @@ from tests.fakes.model_server import FakeModelServer
 from bench.answers_report import report
 from bench.common import ROOT, write
 from bench.local_model import CONTEXT_TOKENS, LocalModel, local_model_server
-from pam.access import LOCAL_ADMIN
+from pam.access import LOCAL_ADMIN, AccessScope
 from pam.answer.events import CitationEvent, Done, Error, Token
 from pam.answer.llm import LLM
 from pam.logs import configure_logging
-from pam.services import ingestion
 from pam.services.answering import build_answerer, build_llm
 from pam.services.chat import ChatFilters, ChatService
 from pam.services.container import Services
-from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 from pam.store.models import Document
 
@@ -72,7 +70,9 @@ def answerers(
     def llm_answerer(name: str, detail: dict[str, Any], **overrides: Any) -> Answerer:
         settings = Settings(data_dir=scratch / "data", seed_dir=None, llm_provider="openai", **overrides)
         llm = build_llm(settings)
-        chat = ChatService(build_answerer(settings, llm), services.search, services.sessions, services.data)
+        chat = ChatService(
+            build_answerer(settings, llm), services.chat.search, services.sessions, services.chat.tables
+        )
         return Answerer(name, chat, detail, llm)
 
     found = [Answerer("extractive", services.chat, {"provider": "extractive"})]
@@ -108,14 +108,16 @@ def answerers(
     return found
 
 
-async def ask(chat: ChatService, question: str, uri_of: Callable[[str, str | None], str]) -> dict[str, Any]:
+async def ask(
+    chat: ChatService, scope: AccessScope, question: str, uri_of: Callable[[str, str | None], str]
+) -> dict[str, Any]:
     started = time.perf_counter()
     first_token: float | None = None
     text: list[str] = []
     uris: list[str] = []
     error: str | None = None
     done: Done | None = None
-    async for event in chat.stream(LOCAL_ADMIN, question, None, ChatFilters()):
+    async for event in chat.stream(scope, question, None, ChatFilters()):
         if isinstance(event, Token):
             if first_token is None and event.text.strip():
                 first_token = (time.perf_counter() - started) * 1000
@@ -171,13 +173,9 @@ async def main(
     services = await Services.start(settings, run_tasks=False)
     rows: list[dict[str, Any]] = []
     try:
-        async with services.sessions.begin() as s:
-            project = await ensure_default_project(s)
-            task = await ingestion.create_folder_task(
-                s, LOCAL_ADMIN, project, str(HANDBOOK), settings.ingest_roots
-            )
-        await services.tasks.submit(task.id)
-        await services.tasks.wait(task.id)
+        scope = await services.auth.scope_of(LOCAL_ADMIN)
+        task = await services.ingestion.start_folder(scope, None, str(HANDBOOK))
+        await services.ingestion.wait(task.id)
         await services.sync_index()
         async with services.sessions() as s:
             doc_uris = {str(i): u for i, u in await s.execute(select(Document.id, Document.uri))}
@@ -191,7 +189,7 @@ async def main(
             try:
                 for number, q in enumerate(questions, 1):
                     for run in runs:
-                        row = judged(await ask(run.chat, q["question"], uri_of), q)
+                        row = judged(await ask(run.chat, scope, q["question"], uri_of), q)
                         rows.append(
                             {"answerer": run.name, "id": q["id"], "kind": q.get("kind", "text"), **row}
                         )

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from pam.embed.minilm import MiniLMEmbedder
 from pam.ingest.chunker import Chunk, StructureChunker
-from pam.ingest.embedder.minilm import MiniLMEmbedder
 from pam.ingest.parsers.base import Block, ParsedDocument
 
 HERE = Path(__file__).resolve().parent

@@ -22,22 +22,15 @@ from pam.access import LOCAL_ADMIN
 from pam.evaluation import beir
 from pam.ingest.embedding_text import embedding_text
 from pam.logs import configure_logging
-from pam.services import ingestion
 from pam.services.container import Services
-from pam.services.projects import ensure_default_project
 from pam.settings import Settings
 from pam.store.models import IngestionTask, Segment
 
 
 async def ingest(services: Services, folder: Path) -> tuple[IngestionTask, float]:
     started = time.perf_counter()
-    async with services.sessions.begin() as s:
-        project = await ensure_default_project(s)
-        task = await ingestion.create_folder_task(
-            s, LOCAL_ADMIN, project, str(folder), services.settings.ingest_roots
-        )
-    await services.tasks.submit(task.id)
-    await services.tasks.wait(task.id)
+    task = await services.ingestion.start_folder(await services.auth.scope_of(LOCAL_ADMIN), None, str(folder))
+    await services.ingestion.wait(task.id)
     elapsed = time.perf_counter() - started
     async with services.sessions() as s:
         done = await s.get(IngestionTask, task.id)

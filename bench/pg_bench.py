@@ -315,7 +315,7 @@ async def pipeline_part(server: PostgresServer, queries_n: int) -> dict[str, Any
     from pam.evaluation import beir
     from pam.evaluation.runner import evaluate, ingest_corpus
     from pam.services.container import Services
-    from pam.services.search_scope import scoped_filters
+    from pam.services.search_scope import RequestedFilters
     from pam.settings import Settings
 
     url = server.url(server.create_database())
@@ -346,8 +346,7 @@ async def pipeline_part(server: PostgresServer, queries_n: int) -> dict[str, Any
             for m, r in results.items()
         }
         print(quality, flush=True)
-        async with services.sessions() as s:
-            scope = await scoped_filters(s, LOCAL_ADMIN)
+        scope = await services.search.filters(await services.auth.scope_of(LOCAL_ADMIN), RequestedFilters())
         texts = list(dataset.queries.values())[:queries_n]
         vecs = np.stack([services.embedder.embed_query(t) for t in texts])
         latency = await latency_suite(

@@ -7,6 +7,7 @@ With PAM_AUTH=none the caller is the single local admin of every project.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -47,3 +48,58 @@ class Caller:
 
 
 LOCAL_ADMIN = Caller(user_id=None, email="local", is_admin=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectGrant:
+    """One project a caller may read, with the role they hold there."""
+
+    id: uuid.UUID
+    name: str
+    description: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class AccessScope:
+    """Which projects one caller may read or write: computed once per request, used by every door.
+
+    Search, chat, documents, tasks, tables and the agent's tools all narrow from here; nothing else
+    lists projects for access. `projects` holds only readable projects, sorted by name.
+    """
+
+    caller: Caller
+    projects: tuple[ProjectGrant, ...] = ()
+
+    def ids(self, needed: Role = "viewer") -> frozenset[uuid.UUID]:
+        return frozenset(p.id for p in self.projects if _RANK[p.role] >= _RANK[needed])
+
+    def names(self) -> dict[uuid.UUID, str]:
+        return {p.id: p.name for p in self.projects}
+
+    def find(self, name_or_id: str) -> ProjectGrant | None:
+        """The readable project with this name (or id); None for unknown and unreadable alike."""
+        for p in self.projects:
+            if name_or_id in (p.name, str(p.id)):
+                return p
+        return None
+
+    def narrowed(self, wanted: Iterable[str] | None) -> AccessScope:
+        """Only the named projects (names or ids) among the readable ones; None or empty narrows nothing."""
+        chosen = set(wanted or ())
+        if not chosen:
+            return self
+        return AccessScope(
+            self.caller, tuple(p for p in self.projects if p.name in chosen or str(p.id) in chosen)
+        )
+
+    def project(self, name_or_id: str, needed: Role = "viewer") -> ProjectGrant:
+        """The named project if the caller holds `needed` there: 404 when unreadable, 403 when the role is short."""
+        grant = self.find(name_or_id)
+        if grant is None:
+            raise NotFound("project not found")
+        self.caller.require(grant.id, needed)
+        return grant
+
+    def require(self, project_id: uuid.UUID, needed: Role) -> None:
+        self.caller.require(project_id, needed)

@@ -22,12 +22,25 @@ from __future__ import annotations
 class PamError(Exception):
     code: str = "error"
     status: int = 500
+    # Seconds a client should wait before retrying (sent as `Retry-After`), when waiting helps.
+    retry_after: int | None = None
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        if status is not None:
+            self.status = status
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class InvalidInput(PamError):
@@ -64,9 +77,8 @@ class RateLimited(PamError):
     code = "rate_limited"
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, retry_after=retry_after)
 
 
 class Unavailable(PamError):

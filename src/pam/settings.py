@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(
         default=None, description="redis://... : shared result cache, rate limits and the ingestion queue"
     )
+    # Connections each process keeps open to the database, and extra ones it may open under load.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
     # `auto`: PostgreSQL's own index (tsvector BM25 + pgvector) on PostgreSQL, the embedded one on SQLite.
     search_index: IndexChoice = "auto"
     # `auto`: the Redis queue (run `pam worker`) when PAM_REDIS_URL is set, else tasks run in the server.
@@ -69,7 +72,6 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1)
     search_candidates: int = Field(default=100, ge=10, le=2000)
     search_cache_size: int = Field(default=1024, ge=0)
-    reranker_dir: Path | None = None
 
     # Answers
     llm_provider: LLMProviderName | None = None

@@ -21,9 +21,8 @@ from pydantic import SecretStr
 from pam.answer.knowledge_tools import knowledge_tools
 from pam.answer.source_book import SourceBook
 from pam.answer.sources import ToolFilters
+from pam.answer.table_tools import table_tools
 from pam.answer.tools import ToolContext, ToolRegistry
-from pam.data.scope import readable_projects
-from pam.data.tools import data_tools
 from pam.services.answering import build_answerer, build_llm
 from pam.services.chat import ChatService
 from pam.services.knowledge import ScopedKnowledge
@@ -176,19 +175,17 @@ def b_tool_calls(w: World) -> list[dict[str, Any]]:
 
 
 async def test_agent_tools_bound_to_the_viewer_return_nothing_of_b(world: World) -> None:
-    caller = await world.viewer_caller()
+    scope = await world.viewer_scope()
     services = world.h.services
-    async with services.sessions() as s:
-        readable = await readable_projects(s, caller)
-    assert list(readable.values()) == [A_NAME]
+    assert [p.name for p in scope.projects] == [A_NAME]
     registry = ToolRegistry(
         [
             *knowledge_tools(search_k=20, document_max_chars=20_000),
-            *data_tools(services.data, list(readable), readable),
+            *table_tools(services.tables.for_scope(scope)),
         ]
     )
     ctx = ToolContext(
-        knowledge=ScopedKnowledge(services.search, services.sessions, caller),
+        knowledge=ScopedKnowledge(services.search, services.sessions, scope),
         filters=ToolFilters(),
         sources=SourceBook(),
     )
@@ -237,7 +234,7 @@ async def test_an_injected_document_cannot_steer_the_model_into_b(
     start = len(model_server.requests)
     original = services.chat
     services.chat = ChatService(
-        build_answerer(settings, llm), services.search, services.sessions, services.data
+        build_answerer(settings, llm), services.search, services.sessions, services.tables
     )
     try:
         r = await world.h.client.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pam.access import Caller
-from pam.api.deps import CallerDep, rate_limited
+from pam.api.deps import ScopeDep, rate_limited
 from pam.errors import RateLimited
 from pam.services.auth.memory_ratelimit import SlidingWindowLimiter
 from pam.services.auth.ratelimit import Limit, RateLimiter, default_limits, limits_from
@@ -143,8 +143,8 @@ def test_limits_come_from_settings_when_present(settings: Settings) -> None:
 
 
 def _add_limited_route(h: Harness) -> None:
-    async def probe(caller: CallerDep) -> dict[str, str]:
-        return {"email": caller.email}
+    async def probe(scope: ScopeDep) -> dict[str, str]:
+        return {"email": scope.caller.email}
 
     h.app.add_api_route(
         "/api/probe",

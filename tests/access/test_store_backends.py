@@ -46,7 +46,7 @@ async def test_users_roles_tokens_and_keys_on_both_stores(database_url: str) -> 
                 assert caller.via == via and caller.email == "mia@example.com" and not caller.is_admin
                 assert caller.roles == {finance.id: "editor", ops.id: "viewer"}
                 assert caller.can(finance.id, "editor") and not caller.can(ops.id, "editor")
-            assert [p.project_name for p in await memberships.project_roles(s, user.id)] == ["finance", "ops"]
+            assert [p.name for p in await memberships.project_roles(s, user.id)] == ["finance", "ops"]
 
         async with sessions.begin() as s:
             assert await memberships.remove_role(s, user.id, ops.id) == "viewer"

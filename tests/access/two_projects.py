@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from pam.access import Caller
+from pam.access import AccessScope
 from pam.api.app import create_app
 from pam.services.auth import AuthServices
 from pam.services.container import Services
@@ -76,10 +76,9 @@ class World:
     def viewer(self, via: str = "token") -> dict[str, str]:
         return bearer(self.viewer_token if via == "token" else self.viewer_key)
 
-    async def viewer_caller(self) -> Caller:
+    async def viewer_scope(self) -> AccessScope:
         """The viewer as the one place that decides sees them (for binding agent tools)."""
-        async with self.h.services.sessions() as s:
-            return await self.h.auth.caller(s, f"Bearer {self.viewer_token}")
+        return await self.h.auth.scope(f"Bearer {self.viewer_token}")
 
     def leaks(self, received: str, sent: str = "") -> set[str]:
         """B's markers in ``received`` that were not in ``sent`` (echoing the request back is no leak)."""

@@ -1,16 +1,15 @@
 """Response shapes do not change by accident: every route declares its response model, and the whole
 OpenAPI document equals the committed snapshot.
 
-After an intended change of the API, regenerate the snapshot and review its diff:
+The snapshot is `web/openapi.json`, the document the web client's types are generated from. After an
+intended change of the API, regenerate both and review the diff:
 
-    PAM_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest tests/api/test_openapi_snapshot.py
+    make api-schema
 """
 
 from __future__ import annotations
 
 import difflib
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,15 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from pam.api.app import create_app
+from pam.api.openapi_export import openapi_text
 from tests.conftest import make_settings
 
-SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
-REGENERATE = "PAM_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest tests/api/test_openapi_snapshot.py"
+SNAPSHOT = Path(__file__).resolve().parents[2] / "web" / "openapi.json"
+REGENERATE = "make api-schema"
 # Server-sent event streams: their body is a stream of events, described in `responses` instead.
 SSE_ROUTES = {("POST", "/api/chat/stream"), ("GET", "/api/ingest/tasks/{task_id}/events")}
+# Files: their body is the file's bytes, described in `responses` instead.
+FILE_ROUTES = {("GET", "/api/documents/{document_id}/original")}
 
 
 def _app(tmp_path: Path) -> FastAPI:
@@ -31,10 +33,7 @@ def _app(tmp_path: Path) -> FastAPI:
 
 
 def normalised(app: FastAPI) -> str:
-    """The OpenAPI document with sorted keys; the package version is left out (it changes every release)."""
-    document: dict[str, Any] = app.openapi()
-    document["info"]["version"] = "<version>"
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return openapi_text(app)
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str, Any]]:
@@ -52,19 +51,23 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     missing = [
         f"{method} {path}"
         for method, path, route in routes
-        if (method, path) not in SSE_ROUTES and route.response_model is None and route.status_code != 204
+        if (method, path) not in SSE_ROUTES | FILE_ROUTES
+        and route.response_model is None
+        and route.status_code != 204
     ]
     assert not missing, f"routes without response_model (and not 204): {missing}"
     streams = {(m, p): r for m, p, r in routes if (m, p) in SSE_ROUTES}
     assert set(streams) == SSE_ROUTES, "an SSE route was renamed or removed: update SSE_ROUTES"
     for route in streams.values():
         assert "text/event-stream" in route.responses[200]["content"], route.path
+    files = [r for m, p, r in routes if (m, p) in FILE_ROUTES]
+    assert len(files) == len(FILE_ROUTES), "a file route was renamed or removed: update FILE_ROUTES"
+    for route in files:
+        assert "application/octet-stream" in route.responses[200]["content"], route.path
 
 
 def test_openapi_document_equals_the_snapshot(tmp_path: Path) -> None:
     current = normalised(_app(tmp_path))
-    if os.environ.get("PAM_UPDATE_SNAPSHOT") == "1":
-        SNAPSHOT.write_text(current, encoding="utf-8")
     assert SNAPSHOT.exists(), f"no snapshot yet; create it with: {REGENERATE}"
     committed = SNAPSHOT.read_text(encoding="utf-8")
     if current != committed:
@@ -73,7 +76,7 @@ def test_openapi_document_equals_the_snapshot(tmp_path: Path) -> None:
                 difflib.unified_diff(
                     committed.splitlines(keepends=True),
                     current.splitlines(keepends=True),
-                    "openapi.snapshot.json",
+                    "web/openapi.json",
                     "app.openapi()",
                 )
             )[:80]

@@ -5,11 +5,6 @@ A real `pam serve` process: the forwarded-header handling is uvicorn's, switched
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,45 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.served import served as served_process
+
 LIMIT = 3
 
 
 @contextmanager
 def served(tmp_path: Path, **extra: str) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
-    env.update(
-        PAM_DATA_DIR=str(tmp_path / "data"),
-        PAM_AUTH="required",
-        PAM_PORT=str(port),
-        PAM_RATE_LIMIT_LOGIN=str(LIMIT),
-        PAM_EMBED_WORKERS="1",
-        **extra,
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pam.cli.main", "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "pam serve did not start"
-            time.sleep(0.2)
+    with served_process(tmp_path, PAM_AUTH="required", PAM_RATE_LIMIT_LOGIN=str(LIMIT), **extra) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def failed_logins(base: str, forwarded_for: str, count: int) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pam.errors import ParseError
-from pam.ingest.parsers.limits import ParseLimits
+from pam.formats.limits import ParseLimits
 from pam.ingest.parsers.parquet import ParquetParser
 from tests.data.conftest import HANDBOOK
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 
 from pam.data.catalog import DataCatalog
-from pam.ingest.parsers.identifiers import sanitize, unique
-from pam.ingest.parsers.sheet_regions import workbook_regions
+from pam.formats.identifiers import sanitize, unique
+from pam.formats.sheet_regions import workbook_regions
 from tests.data.conftest import HANDBOOK
 
 

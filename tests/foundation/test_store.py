@@ -105,3 +105,61 @@ async def test_naive_datetimes_are_refused(database_url: str) -> None:
                 s.add(Project(name="p", created_at=datetime(2026, 1, 1)))
     finally:
         await engine.dispose()
+
+
+async def test_upgrading_a_database_with_documents_keeps_every_segment(database_url: str) -> None:
+    """Later migrations run on databases full of documents: none may rebuild a table a foreign key
+    cascades from (on SQLite, dropping `documents` to rebuild it would delete every segment)."""
+    await _upgrade(database_url, "0003")
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine).begin() as s:
+            project = Project(name="p")
+            s.add(project)
+            await s.flush()
+            source = Source(project_id=project.id, type="folder", key="/k", name="k", config={})
+            s.add(source)
+            await s.flush()
+            doc = Document(
+                project_id=project.id,
+                registered_source_id=source.id,
+                source_type="folder",
+                source_id="a.md",
+                title="A",
+                uri="a.md",
+                mime_type="text/markdown",
+                size_bytes=1,
+                content_hash="h",
+                status="active",
+                segment_count=3,
+            )
+            s.add(doc)
+            await s.flush()
+            for i in range(3):
+                s.add(
+                    Segment(
+                        document_id=doc.id,
+                        project_id=project.id,
+                        position=i,
+                        content=f"part {i}",
+                        content_hash=f"h{i}",
+                        section_path="",
+                        segment_type="text",
+                        char_start=0,
+                        char_end=6,
+                        token_count=2,
+                    )
+                )
+    finally:
+        await engine.dispose()
+    await _upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as s:
+            assert await s.scalar(select(func.count()).select_from(Segment)) == 3
+            assert await s.scalar(select(func.count()).select_from(Document)) == 1
+        async with engine.connect() as conn:
+            columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("documents"))}
+        assert "owner" not in columns
+    finally:
+        await engine.dispose()

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from tests.deployments import DEPLOYMENTS, deployment, worker_running
 
-from pam.access import LOCAL_ADMIN
 from pam.errors import Conflict, NotFound
 from pam.ingest.dispatch import LocalDispatch
 from pam.services.container import Services
-from pam.services.ingestion import create_folder_task
-from pam.services.projects import resolve_project
-from pam.store.models import IngestionTask
+from pam.services.projects import DEFAULT_PROJECT
+from pam.store.models import IngestionTask, Project, Source
 
 
 @dataclass
@@ -37,11 +36,24 @@ class Env:
         folder.mkdir(parents=True)
         for i in range(files):
             (folder / f"n{i}.md").write_text(f"# Note {i}\n\nThe capybara count is {i}.\n")
+        # A pending task row that nothing has been handed yet (what a use case commits before it submits).
         async with self.services.sessions.begin() as s:
-            project = await resolve_project(s, LOCAL_ADMIN, None)
-            task = await create_folder_task(
-                s, LOCAL_ADMIN, project, str(folder), self.services.settings.ingest_roots
+            project = await s.scalar(select(Project).where(Project.name == DEFAULT_PROJECT))
+            assert project is not None
+            source = Source(
+                project_id=project.id, type="folder", key=str(folder), name=folder.name, config={}
             )
+            s.add(source)
+            await s.flush()
+            task = IngestionTask(
+                project_id=project.id,
+                source_ref_id=source.id,
+                kind="folder",
+                params={"path": str(folder), "display": folder.name, "include": [], "exclude": []},
+                status="pending",
+                created_by="local",
+            )
+            s.add(task)
         return task.id
 
     async def start_workers(self) -> None:

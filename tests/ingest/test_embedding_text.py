@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pam.ingest.embedder.fake import DeterministicEmbedder
+from pam.embed.fake import DeterministicEmbedder
 from pam.ingest.embedding_text import HEADER_TOKENS, embedding_text
 
 EMBEDDER = DeterministicEmbedder()

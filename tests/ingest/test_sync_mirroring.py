@@ -150,7 +150,9 @@ async def test_every_change_writes_a_sync_log_row(api: Harness) -> None:
     assert (rows[2].segments_added, rows[2].segments_removed) == (0, 4)
     assert all(r.task_id is not None and r.triggered_by == "local" for r in rows)
 
-    tools = ScopedKnowledge(api.services.search, api.services.sessions, LOCAL_ADMIN)
+    tools = ScopedKnowledge(
+        api.services.search, api.services.sessions, await api.services.auth.scope_of(LOCAL_ADMIN)
+    )
     history = await tools.change_history(str(guide_id), None, 10)
     assert [e.action for e in history] == ["deleted", "updated", "created"]
     assert history[1].segments_kept == 3 and history[1].title == "axolotl handbook"

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from pam.search.filters import SearchFilters
-from pam.search.service import SearchHit, SearchResult
+from pam.search.results import SearchHit, SearchResult
 
 
 def a_hit(

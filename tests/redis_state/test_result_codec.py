@@ -10,7 +10,7 @@ import pytest
 
 from pam.redis_state.result_codec import ResultCodec, key_digest
 from pam.search.filters import SearchFilters
-from pam.search.service import SearchResult
+from pam.search.results import SearchResult
 from tests.redis_state.results import a_key, a_result
 
 

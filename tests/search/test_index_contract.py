@@ -21,8 +21,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.search.two_projects import make_projects
 
+from pam.embed.fake import DeterministicEmbedder
 from pam.ingest.chunker import Chunk
-from pam.ingest.embedder.fake import DeterministicEmbedder
 from pam.ingest.prepare import PreparedDocument
 from pam.ingest.sources.base import SourceItem
 from pam.ingest.writer import mark_deleted, write_document

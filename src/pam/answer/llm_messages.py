@@ -48,10 +48,6 @@ class ChatMessage:
     def user_text(text: str) -> ChatMessage:
         return ChatMessage(role="user", parts=(TextPart(text),))
 
-    @staticmethod
-    def assistant_text(text: str) -> ChatMessage:
-        return ChatMessage(role="assistant", parts=(TextPart(text),))
-
     @property
     def text(self) -> str:
         return "".join(part.text for part in self.parts if isinstance(part, TextPart))

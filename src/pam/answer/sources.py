@@ -108,3 +108,52 @@ class KnowledgeTools(Protocol):
     ) -> list[ChangeEntry]:
         """Most recent changes first; ``document`` is an id or a title; only the caller's projects."""
         ...
+
+
+# One table cell as the tools hand it on: JSON scalars only.
+TableCell = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class TableColumn:
+    name: str
+    type: str
+    samples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TableSummary:
+    """One data table as the caller sees it; ``name`` is what their SQL uses."""
+
+    name: str
+    project_id: str
+    project: str
+    document_id: str
+    source_name: str
+    origin: str
+    row_count: int
+    columns: tuple[TableColumn, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableRows:
+    """The result of one read-only query: columns, rows, and the tables it read (first mention first)."""
+
+    sql: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[TableCell, ...], ...]
+    truncated: bool
+    elapsed_ms: float
+    tables: tuple[TableSummary, ...] = ()
+
+
+class TableTools(Protocol):
+    """The data tables as one caller may see them. Implementations enforce access on every call."""
+
+    async def list_tables(self, project: str | None) -> list[TableSummary]:
+        """Tables of the caller's projects, narrowed to ``project`` (a name or id) when given."""
+        ...
+
+    async def query(self, sql: str, project: str | None) -> TableRows:
+        """Run one read-only SELECT over the caller's tables; raises ``PamError`` on refusal."""
+        ...

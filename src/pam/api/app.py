@@ -15,7 +15,9 @@ from pam import __version__
 from pam.api.errors import install_error_handlers
 from pam.api.middleware import RequestIdMiddleware
 from pam.api.routes import admin, auth, chat, data, documents, health, ingest, projects, search, stats
+from pam.api.routes.chat_schemas import ChatStreamEvent
 from pam.api.schemas import ErrorResponse
+from pam.api.stream_schemas import document_stream_events
 from pam.api.web import mount_web
 from pam.services.container import Services
 from pam.services.seed import seed_sample_documents
@@ -58,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(projects.router)
     api.include_router(data.router)
     app.include_router(api)
+    document_stream_events(app, {"ChatStreamEvent": ChatStreamEvent})
     mount_web(app, settings.web_dir)
     app.add_middleware(RequestIdMiddleware)
     return app

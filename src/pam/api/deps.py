@@ -1,16 +1,18 @@
-"""FastAPI dependencies. They only read what the lifespan put on `app.state`: no caches, no globals."""
+"""FastAPI dependencies. They only read what the lifespan put on `app.state`: no caches, no globals.
+
+There is no request-scoped database session: use cases open and commit their own units of work,
+so every response is sent after its commit and no request holds a connection while it waits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.access import LOCAL_ADMIN, Caller
-from pam.errors import Forbidden, Unauthorized, Unavailable
+from pam.access import AccessScope
+from pam.errors import Forbidden, Unauthorized
 from pam.services.auth import AuthServices
 from pam.services.auth.ratelimit import Action
 from pam.services.container import Services
@@ -24,26 +26,8 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
-    """One session per request: committed if the route returns, rolled back if it raises."""
-    async with services.sessions() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
 def get_auth(services: ServicesDep) -> AuthServices:
-    # getattr until `Services` carries `auth` everywhere: without it, fail closed rather than open.
-    auth: AuthServices | None = getattr(services, "auth", None)
-    if auth is None:
-        raise Unavailable("access control is not configured")
-    return auth
+    return services.auth
 
 
 AuthDep = Annotated[AuthServices, Depends(get_auth)]
@@ -62,36 +46,34 @@ _BEARER = HTTPBearer(
 BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 
 
-async def get_caller(request: Request, services: ServicesDep, session: SessionDep, _: BearerDoc) -> Caller:
-    """Who is calling: the local admin with PAM_AUTH=none, else the user of the Bearer credential."""
-    if services.settings.auth == "none":
-        return LOCAL_ADMIN
+async def get_scope(request: Request, services: ServicesDep, _: BearerDoc) -> AccessScope:
+    """Who is calling and which projects they reach, read once per request in a short transaction."""
     try:
-        return await get_auth(services).caller(session, request.headers.get("authorization"))
+        return await services.auth.scope(request.headers.get("authorization"))
     except Unauthorized as exc:
         # As an HTTPException so the 401 carries `WWW-Authenticate` (RFC 6750); same error body.
         raise HTTPException(401, exc.message, headers={"WWW-Authenticate": "Bearer"}) from exc
 
 
-CallerDep = Annotated[Caller, Depends(get_caller)]
+ScopeDep = Annotated[AccessScope, Depends(get_scope)]
 
 
 def rate_limited(action: Action) -> Any:
     """A route dependency counting one `action` for the caller: `dependencies=[rate_limited("search")]`."""
 
-    async def limit(request: Request, services: ServicesDep, caller: CallerDep) -> None:
+    async def limit(request: Request, services: ServicesDep, scope: ScopeDep) -> None:
         if services.settings.auth == "none":
             return  # one local user; nothing to share fairly
-        await get_auth(services).limit(action, caller, client=client_address(request))
+        await services.auth.limit(action, scope.caller, client=client_address(request))
 
     return Depends(limit)
 
 
-def require_admin(caller: CallerDep) -> Caller:
+def require_admin(scope: ScopeDep) -> AccessScope:
     """An installation admin (every project, user management); 403 for everyone else."""
-    if not caller.is_admin:
+    if not scope.caller.is_admin:
         raise Forbidden("this needs an administrator")
-    return caller
+    return scope
 
 
-AdminDep = Annotated[Caller, Depends(require_admin)]
+AdminDep = Annotated[AccessScope, Depends(require_admin)]

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pam.api.web import web_fallback
-from pam.errors import PamError, RateLimited
+from pam.errors import PamError
 from pam.store.outage import database_reachable, looks_like_outage
 
 _HTTP_CODES = {
@@ -54,7 +54,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PamError)
     async def _pam_error(_: Request, exc: PamError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
         if exc.status >= 500:
             log.warning("pam_error", code=exc.code, message=exc.message)
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)

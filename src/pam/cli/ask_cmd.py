@@ -37,9 +37,8 @@ def ask(
             "grounded": None,
             "grounding": None,
         }
-        async for event in services.chat.stream(
-            LOCAL_ADMIN, question, conv_id, ChatFilters(projects=project)
-        ):
+        scope = await services.auth.scope_of(LOCAL_ADMIN)
+        async for event in services.chat.stream(scope, question, conv_id, ChatFilters(projects=project)):
             if isinstance(event, Started):
                 result["conversation_id"] = str(event.conversation_id)
             elif isinstance(event, Token):

@@ -18,14 +18,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pam.access import LOCAL_ADMIN
+from pam.access import LOCAL_ADMIN, AccessScope
 from pam.cli.output import print_json, stderr, stdout
 from pam.cli.runtime import run_with_services
 from pam.ingest.progress import COUNTERS
-from pam.services import ingestion
 from pam.services.container import Services
-from pam.services.projects import resolve_project
-from pam.store.models import IngestionTask, TaskItem
 
 
 def ingest(
@@ -53,18 +50,14 @@ async def _ingest(
     services: Services, path: str, project: str | None, include: list[str], exclude: list[str], json_out: bool
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    async with services.sessions.begin() as s:
-        target = await resolve_project(s, LOCAL_ADMIN, project)
-        task = await ingestion.create_folder_task(
-            s, LOCAL_ADMIN, target, path, services.settings.ingest_roots, include=include, exclude=exclude
-        )
-    await services.tasks.submit(task.id)
+    scope = await services.auth.scope_of(LOCAL_ADMIN)
+    task = await services.ingestion.start_folder(scope, project, path, include=include, exclude=exclude)
     if json_out:
-        await services.tasks.wait(task.id)
+        await services.ingestion.wait(task.id)
     else:
-        await _show_progress(services, task.id)
+        await _show_progress(services, scope, task.id)
     await services.sync_index()
-    summary = await _summary(services, task.id, time.perf_counter() - started)
+    summary = await _summary(services, scope, task.id, time.perf_counter() - started)
     if json_out:
         print_json(summary)
     else:
@@ -72,7 +65,7 @@ async def _ingest(
     return summary
 
 
-async def _show_progress(services: Services, task_id: uuid.UUID) -> None:
+async def _show_progress(services: Services, scope: AccessScope, task_id: uuid.UUID) -> None:
     columns = (
         TextColumn("[bold]ingesting"),
         BarColumn(),
@@ -82,13 +75,11 @@ async def _show_progress(services: Services, task_id: uuid.UUID) -> None:
         TextColumn("eta"),
         TimeRemainingColumn(),
     )
-    waiter = asyncio.create_task(services.tasks.wait(task_id))
+    waiter = asyncio.create_task(services.ingestion.wait(task_id))
     with Progress(*columns, console=stderr(), transient=False) as bar:
         line = bar.add_task("ingest", total=None, rate="")
         while True:
-            async with services.sessions() as s:
-                task = await s.get(IngestionTask, task_id)
-            assert task is not None
+            task = (await services.ingestion.report(scope, task_id, items_limit=0)).task
             elapsed = time.monotonic() - bar.tasks[0].start_time if bar.tasks[0].start_time else 0
             rate = f"{task.processed / elapsed:.1f} files/s" if elapsed > 0 and task.processed else ""
             bar.update(line, total=task.total or None, completed=task.processed, rate=rate)
@@ -98,11 +89,11 @@ async def _show_progress(services: Services, task_id: uuid.UUID) -> None:
     await waiter
 
 
-async def _summary(services: Services, task_id: uuid.UUID, elapsed: float) -> dict[str, Any]:
-    async with services.sessions() as s:
-        task = await s.get(IngestionTask, task_id)
-        assert task is not None
-        failed: list[TaskItem] = await ingestion.task_items(s, task_id, limit=10_000, only_failed=True)
+async def _summary(
+    services: Services, scope: AccessScope, task_id: uuid.UUID, elapsed: float
+) -> dict[str, Any]:
+    report = await services.ingestion.report(scope, task_id, items_limit=0, errors_limit=10_000)
+    task, failed = report.task, report.errors
     return {
         "task_id": str(task.id),
         "status": task.status,

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.cli.output import print_json, stdout
 from pam.cli.store_runtime import run_with_store
-from pam.services.auth import project_admin
-from pam.store.models import Project
+from pam.services.store_runtime import StoreServices
 
 app = typer.Typer(
     help="Projects: every document belongs to one; roles are given per project.", no_args_is_help=True
 )
 
 
-def _as_dict(p: Project) -> dict[str, str]:
+def _as_dict(p: Any) -> dict[str, str]:
     return {
         "id": str(p.id),
         "name": p.name,
@@ -36,9 +34,8 @@ def add(
 ) -> None:
     """Create a project."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> Project:
-        async with sessions.begin() as session:
-            return await project_admin.create_project(session, name, description)
+    async def body(admin: StoreServices) -> Any:
+        return await admin.projects.create(name, description)
 
     project = run_with_store(body)
     if json_out:
@@ -51,9 +48,8 @@ def add(
 def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List every project."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> list[Project]:
-        async with sessions() as session:
-            return await project_admin.list_projects(session)
+    async def body(admin: StoreServices) -> list[Any]:
+        return await admin.projects.all()
 
     projects = run_with_store(body)
     if json_out:

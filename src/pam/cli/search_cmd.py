@@ -10,9 +10,9 @@ from rich.table import Table
 from pam.access import LOCAL_ADMIN
 from pam.cli.output import print_json, stdout
 from pam.cli.runtime import run_with_services
-from pam.search.service import SearchResult
+from pam.search.results import SearchResult
 from pam.services.container import Services
-from pam.services.search_scope import scoped_filters
+from pam.services.search_scope import RequestedFilters
 
 
 def search(
@@ -27,9 +27,10 @@ def search(
         raise typer.BadParameter("mode must be hybrid, keyword or vector")
 
     async def body(services: Services) -> SearchResult:
-        async with services.sessions() as s:
-            filters = await scoped_filters(s, LOCAL_ADMIN, projects=project)
-        return await services.search.search(query, filters, mode=mode_t, k=k)
+        scope = await services.auth.scope_of(LOCAL_ADMIN)
+        return await services.search.search(
+            scope, query, RequestedFilters(projects=project), mode=mode_t, k=k
+        )
 
     mode_t: Literal["hybrid", "keyword", "vector"] = mode  # type: ignore[assignment]
     result = run_with_services(body)

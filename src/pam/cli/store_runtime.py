@@ -6,20 +6,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from pam.errors import PamError
 from pam.logs import configure_logging
-from pam.services.projects import ensure_default_project
+from pam.services.store_runtime import StoreServices, open_store
 from pam.settings import Settings
-from pam.store.db import create_engine, create_session_factory
-from pam.store.migrate import ensure_schema
 
 T = TypeVar("T")
 
 
-def run_with_store(body: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
-    """Open the store of the environment's settings, run `body` with a session factory, close.
+def run_with_store(body: Callable[[StoreServices], Awaitable[T]]) -> T:
+    """Open the store of the environment's settings, run `body` with the admin use cases, close.
 
     PamErrors become a one-line message and exit code 1, as in `run_with_services`.
     """
@@ -29,17 +25,8 @@ def run_with_store(body: Callable[[async_sessionmaker[AsyncSession]], Awaitable[
     configure_logging("warning", "console")
 
     async def main() -> T:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        url = settings.resolved_database_url
-        engine = create_engine(url)
-        try:
-            await ensure_schema(engine, url, auto_upgrade=settings.is_sqlite)
-            sessions = create_session_factory(engine)
-            async with sessions.begin() as session:
-                await ensure_default_project(session)
-            return await body(sessions)
-        finally:
-            await engine.dispose()
+        async with open_store(settings) as store:
+            return await body(store)
 
     try:
         return asyncio.run(main())

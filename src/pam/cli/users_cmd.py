@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import sys
-import uuid
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import Role
 from pam.cli.output import fail, print_json, stderr, stdout
 from pam.cli.store_runtime import run_with_store
-from pam.errors import InvalidInput, NotFound
-from pam.services.auth import memberships, users
+from pam.errors import InvalidInput
+from pam.services.auth.admin import UserChange
 from pam.services.auth.memberships import parse_role
-from pam.services.auth.passwords import Passwords
 from pam.services.auth.users import UserInfo
-from pam.services.projects import project_by_name
+from pam.services.store_runtime import StoreServices
 
 app = typer.Typer(help="Users, their roles per project, and their passwords.", no_args_is_help=True)
 
@@ -53,12 +50,12 @@ def _info_dict(u: UserInfo) -> dict[str, object]:
         "is_admin": u.is_admin,
         "has_password": u.has_password,
         "created_at": u.created_at.isoformat(),
-        "projects": [{"id": str(p.project_id), "name": p.project_name, "role": p.role} for p in u.projects],
+        "projects": [{"id": str(p.id), "name": p.name, "role": p.role} for p in u.projects],
     }
 
 
 def _roles_text(u: UserInfo) -> str:
-    return ", ".join(f"{p.project_name}:{p.role}" for p in u.projects)
+    return ", ".join(f"{p.name}:{p.role}" for p in u.projects)
 
 
 def _role(value: str) -> Role:
@@ -66,13 +63,6 @@ def _role(value: str) -> Role:
         return parse_role(value)
     except InvalidInput as exc:
         fail(exc.message)
-
-
-async def _set_role(session: AsyncSession, user_id: uuid.UUID, project_name: str, role: Role) -> None:
-    project = await project_by_name(session, project_name)
-    if project is None:
-        raise NotFound(f"no project named {project_name!r}; create it with `pam projects add`")
-    await memberships.set_role(session, user_id, project.id, role)
 
 
 @app.command("add")
@@ -95,14 +85,11 @@ def add(
     chosen = _role(role or "viewer") if project is not None else None
     password = _read_password(password_stdin, required=False)
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> UserInfo:
-        async with sessions.begin() as session:
-            user = await users.create_user(
-                session, Passwords(), email=email, name=name, password=password, is_admin=admin
-            )
-            if project is not None and chosen is not None:
-                await _set_role(session, user.id, project, chosen)
-            return await users.user_info(session, user)
+    async def body(admin_: StoreServices) -> UserInfo:
+        roles = {project: chosen} if project is not None and chosen is not None else None
+        return await admin_.users.create(
+            email=email, name=name, password=password, is_admin=admin, roles=roles
+        )
 
     info = run_with_store(body)
     if json_out:
@@ -119,15 +106,15 @@ def add(
 def list_(json_out: JsonOpt = False) -> None:
     """List users with their roles."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> list[UserInfo]:
+    async def body(admin: StoreServices) -> list[UserInfo]:
         found: list[UserInfo] = []
-        async with sessions() as session:
-            while True:
-                after = (found[-1].created_at, found[-1].id) if found else None
-                page, _ = await users.list_users(session, limit=500, after=after)
-                found.extend(page)
-                if len(page) < 500:
-                    return found
+        cursor: str | None = None
+        while True:
+            page = await admin.users.page(limit=500, cursor=cursor)
+            found.extend(page.items)
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
 
     infos = run_with_store(body)
     if json_out:
@@ -150,10 +137,8 @@ def set_role(
     """Give a user a role in a project (replacing the role they had there)."""
     chosen = _role(role)
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
-        async with sessions.begin() as session:
-            user = await users.require_user_by_email(session, email)
-            await _set_role(session, user.id, project, chosen)
+    async def body(admin: StoreServices) -> None:
+        await admin.users.set_role_by_email(email, project, chosen)
 
     run_with_store(body)
     stdout().print(f"{escape(email)} is now {escape(role)} in {escape(project)}", highlight=False)
@@ -166,23 +151,16 @@ def remove_role(
 ) -> None:
     """Take a user out of a project."""
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
-        async with sessions.begin() as session:
-            user = await users.require_user_by_email(session, email)
-            target = await project_by_name(session, project)
-            if target is None:
-                raise NotFound(f"no project named {project!r}")
-            await memberships.remove_role(session, user.id, target.id)
+    async def body(admin: StoreServices) -> None:
+        await admin.users.remove_role_by_email(email, project)
 
     run_with_store(body)
     stdout().print(f"{escape(email)} has no role in {escape(project)} any more", highlight=False)
 
 
 def _set_active(email: str, active: bool) -> None:
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
-        async with sessions.begin() as session:
-            user = await users.require_user_by_email(session, email)
-            await users.update_user(session, Passwords(), user, active=active)
+    async def body(admin: StoreServices) -> None:
+        await admin.users.update_by_email(email, UserChange(active=active))
 
     run_with_store(body)
 
@@ -210,10 +188,8 @@ def set_password(
     password = _read_password(password_stdin, required=True)
     assert password is not None
 
-    async def body(sessions: async_sessionmaker[AsyncSession]) -> None:
-        async with sessions.begin() as session:
-            user = await users.require_user_by_email(session, email)
-            await users.update_user(session, Passwords(), user, password=password)
+    async def body(admin: StoreServices) -> None:
+        await admin.users.update_by_email(email, UserChange(password=password))
 
     run_with_store(body)
     stdout().print(f"password set for {escape(email)}", highlight=False)

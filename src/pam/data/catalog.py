@@ -22,7 +22,7 @@ from pam.data.query import attached_tables, open_readonly, run_select
 from pam.data.registry import REGISTRY, REGISTRY_DDL, columns_json
 from pam.data.rwlock import ReadWriteLock
 from pam.errors import ParseError, Unavailable
-from pam.ingest.parsers.identifiers import quote_ident, unique
+from pam.formats.identifiers import quote_ident, unique
 
 
 class DataCatalog:
@@ -79,11 +79,6 @@ class DataCatalog:
             return 0
         with self._lock(project_id).writing(), self._connect(project_id) as con:
             return self._drop(con, document_id)
-
-    def drop_project(self, project_id: uuid.UUID) -> None:
-        with self._lock(project_id).writing():
-            self.path_of(project_id).unlink(missing_ok=True)
-            self.path_of(project_id).with_suffix(".duckdb.wal").unlink(missing_ok=True)
 
     # -- reads -------------------------------------------------------------------------------------
 

@@ -22,11 +22,11 @@ import pyarrow as pa
 
 from pam.data.models import LoadLimits, TableData
 from pam.errors import ParseError
-from pam.ingest.parsers.cell_values import cell_text
-from pam.ingest.parsers.encoding import decode_text
-from pam.ingest.parsers.identifiers import quote_ident, sanitize
-from pam.ingest.parsers.sheet_regions import workbook_regions
-from pam.ingest.parsers.titles import file_extension, filename_stem
+from pam.formats.cell_values import cell_text
+from pam.formats.encoding import decode_text
+from pam.formats.identifiers import quote_ident, sanitize
+from pam.formats.sheet_regions import workbook_regions
+from pam.formats.titles import file_extension, filename_stem
 
 CSV_EXTENSIONS = (".csv", ".tsv")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")

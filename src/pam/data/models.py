@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-# Spreadsheet region detection (in the parsers) builds these; the catalog loads them.
-from pam.ingest.parsers.sheet_tables import LoadLimits as LoadLimits
-from pam.ingest.parsers.sheet_tables import TableData as TableData
+from pam.formats.result_text import Cell as Cell
 
-# One result cell as it crosses the API: JSON scalars only (dates, decimals and nested values become text).
-Cell = str | int | float | bool | None
+# Spreadsheet region detection (in the parsers) builds these; the catalog loads them.
+from pam.formats.sheet_tables import LoadLimits as LoadLimits
+from pam.formats.sheet_tables import TableData as TableData
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from pam.data.models import Cell, QueryLimits, QueryResult, VisibleTable
 from pam.data.registry import read_registry, visible_names
 from pam.data.sql_guard import check_select
 from pam.errors import InvalidInput, Unavailable
-from pam.ingest.parsers.identifiers import quote_ident
+from pam.formats.identifiers import quote_ident
 
 # A writer holds a project file for one document's tables at a time: short waits usually get through.
 ATTACH_RETRY_S: tuple[float | None, ...] = (0.05, 0.1, 0.2, 0.4, None)

@@ -16,20 +16,16 @@ Anything else returns None and the passage answer runs as before.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pam.answer.events import AnswerEvent, Status
-from pam.answer.sources import Passage
-from pam.answer.strategy import RunState
 from pam.data.catalog import DataCatalog
 from pam.data.models import QueryResult, VisibleTable
-from pam.data.render import format_value
 from pam.errors import PamError, Unavailable
-from pam.ingest.parsers.identifiers import quote_ident
+from pam.formats.identifiers import quote_ident
+from pam.formats.result_text import format_value
 
 MAX_LISTED = 20
 _WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
@@ -43,11 +39,11 @@ _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOU
 
 @dataclass(frozen=True, slots=True)
 class TableAnswer:
-    """Answer text (without its marker) and the source to cite: the table, quoting the SQL."""
+    """Answer text (without its marker) and what to cite: the table, quoting the SQL."""
 
     text: str
     sql: str
-    passage: Passage
+    table: VisibleTable
     result: QueryResult
 
 
@@ -105,15 +101,7 @@ class TableAnswerer:
         text = _text(plan, result, words)
         if text is None:
             return None
-        return TableAnswer(text, result.sql, _passage(plan.table, result.sql), result)
-
-
-def emit_table_answer(answer: TableAnswer, state: RunState) -> list[AnswerEvent]:
-    """The events of a table answer: a status, then text and its citation through the run's stream."""
-    number = state.sources.add(answer.passage)
-    events: list[AnswerEvent] = [Status("answering", f"Queried table {answer.passage.uri or ''}")]
-    events.extend(state.citations.feed(f"{answer.text} [{number}]"))
-    return events
+        return TableAnswer(text, result.sql, plan.table, result)
 
 
 def _plan(table: VisibleTable, values: dict[str, tuple[str, ...]], words: list[str]) -> _Plan | None:
@@ -210,21 +198,6 @@ def _text(plan: _Plan, result: QueryResult, words: list[str]) -> str | None:
         listed = ", ".join(dict.fromkeys(format_value(r[0]) for r in result.rows))
         return f"{where}, the {plan.wanted[0]} values are: {listed}."
     return None
-
-
-def _passage(table: VisibleTable, sql: str) -> Passage:
-    digest = hashlib.sha256(sql.encode()).hexdigest()[:16]
-    return Passage(
-        segment_id=f"sql:{table.project_id}:{digest}",
-        document_id=table.table.document_id,
-        title=f"Table {table.name}",
-        uri=f"table://{table.name}",
-        section_path=table.name,
-        page=None,
-        content=sql,
-        score=1.0,
-        project_id=str(table.project_id),
-    )
 
 
 def _literal(text: str) -> str:

@@ -15,11 +15,9 @@ from sqlalchemy import select
 
 from pam.access import LOCAL_ADMIN
 from pam.evaluation import beir, metrics
-from pam.search.service import SearchMode
-from pam.services import ingestion
+from pam.search.results import SearchMode
 from pam.services.container import Services
-from pam.services.projects import ensure_default_project
-from pam.services.search_scope import scoped_filters
+from pam.services.search_scope import RequestedFilters
 from pam.store.models import Document, IngestionTask, Segment
 
 SEGMENTS_PER_QUERY = 300  # enough segments to rank 100 distinct documents
@@ -67,13 +65,9 @@ async def ingest_corpus(
 ) -> tuple[dict[str, str], float]:
     names = beir.write_corpus(dataset, folder)
     started = time.perf_counter()
-    async with services.sessions.begin() as s:
-        project = await ensure_default_project(s)
-        task = await ingestion.create_folder_task(
-            s, LOCAL_ADMIN, project, str(folder), services.settings.ingest_roots
-        )
-    await services.tasks.submit(task.id)
-    await services.tasks.wait(task.id)
+    scope = await services.auth.scope_of(LOCAL_ADMIN)
+    task = await services.ingestion.start_folder(scope, None, str(folder))
+    await services.ingestion.wait(task.id)
     await services.sync_index()
     async with services.sessions() as s:
         finished = await s.get(IngestionTask, task.id)
@@ -90,8 +84,8 @@ async def evaluate(
     modes: Sequence[SearchMode],
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, ModeResult]:
+    filters = await services.search.filters(await services.auth.scope_of(LOCAL_ADMIN), RequestedFilters())
     async with services.sessions() as s:
-        filters = await scoped_filters(s, LOCAL_ADMIN)
         rows = await s.execute(select(Segment.id, Segment.document_id))
         segment_docs = {str(sid): doc_ids[str(did)] for sid, did in rows if str(did) in doc_ids}
     results: dict[str, ModeResult] = {}
@@ -99,7 +93,7 @@ async def evaluate(
         ndcg, recall, mrr, latencies = [], [], [], []
         for i, (qid, text) in enumerate(dataset.queries.items()):
             started = time.perf_counter()
-            hits = await services.search.rank(text, filters, mode, SEGMENTS_PER_QUERY)
+            hits = await services.search.engine.rank(text, filters, mode, SEGMENTS_PER_QUERY)
             latencies.append((time.perf_counter() - started) * 1000)
             ranked = list(dict.fromkeys(segment_docs[sid] for sid, _ in hits if sid in segment_docs))
             relevant = dataset.qrels.get(qid, {})

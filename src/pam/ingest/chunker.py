@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol, runtime_checkable
 
-from pam.ingest.embedder.base import Embedder
+from pam.embed.base import Embedder
 from pam.ingest.parsers.base import Block, ParsedDocument
 
 SegmentType = Literal["text", "table", "code"]

@@ -24,9 +24,9 @@ import structlog
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from pam.embed.base import Embedder
 from pam.errors import ParseError
 from pam.ingest.chunker import Chunker
-from pam.ingest.embedder.base import Embedder
 from pam.ingest.embedding_text import embedding_text, recipe_model_id
 from pam.ingest.parsers.registry import ParserRegistry
 from pam.ingest.prepare import PreparedDocument, parse_and_chunk, read_item

@@ -68,7 +68,6 @@ class TaskRunner:
         self._running: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._cancel: dict[uuid.UUID, asyncio.Event] = {}
         self._progress: dict[uuid.UUID, float] = {}  # processed / total, as of the last heartbeat
-        self._finished: Callable[[uuid.UUID], None] | None = None
 
     async def resume_interrupted(self) -> int:
         """Take over what a dead process left behind: re-run it (it is idempotent)."""

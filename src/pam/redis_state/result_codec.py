@@ -16,7 +16,7 @@ import uuid
 from datetime import datetime
 
 from pam.search.cache import CacheKey
-from pam.search.service import SearchHit, SearchMode, SearchResult
+from pam.search.results import SearchHit, SearchMode, SearchResult
 
 FORMAT = 1
 _MODES = frozenset(typing.get_args(SearchMode))

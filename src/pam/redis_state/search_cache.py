@@ -12,7 +12,7 @@ import structlog
 from pam.redis_state.client import Guard, RedisUnavailable
 from pam.redis_state.result_codec import ResultCodec, key_digest
 from pam.search.cache import CacheKey
-from pam.search.service import SearchResult
+from pam.search.results import SearchResult
 
 log = structlog.get_logger("pam.redis")
 DEFAULT_TTL_S = 600.0

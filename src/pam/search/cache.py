@@ -8,10 +8,9 @@ never read again and simply age out. Nothing ever scans or deletes keys. A share
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from pam.search.service import SearchResult
+from pam.search.results import SearchResult
 
 V = TypeVar("V")
 CacheKey = tuple[object, ...]

@@ -1,16 +1,15 @@
 """The `Reranker` protocol: reorder the fused top candidates with a stronger (slower) model.
 
-Off by default: no cross-encoder model can be installed offline. `OnnxCrossEncoder` loads one
-from a configured directory (PAM_RERANKER_DIR) when given.
+Off by default: no cross-encoder model can be installed offline, so nothing implements it yet; the
+seam is where one plugs in (`SearchService(reranker=...)`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from pam.search.service import SearchHit
+from pam.search.results import SearchHit
 
 
 class Reranker(Protocol):

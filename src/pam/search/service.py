@@ -11,57 +11,23 @@ import asyncio
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Literal
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pam.embed.base import Embedder
 from pam.errors import InvalidInput
-from pam.ingest.embedder.base import Embedder
 from pam.search.cache import ResultCache, SearchCache
 from pam.search.filters import SearchFilters
 from pam.search.fusion import rrf_fuse
 from pam.search.index import SearchIndex
 from pam.search.query_text import normalize_query
 from pam.search.reranker import Reranker
+from pam.search.results import SearchHit, SearchMode, SearchResult
 from pam.store.models import Document, Segment
-
-SearchMode = Literal["hybrid", "keyword", "vector"]
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    segment_id: uuid.UUID
-    document_id: uuid.UUID
-    project_id: uuid.UUID
-    title: str
-    uri: str
-    source_type: str
-    section_path: str
-    segment_type: str
-    page: int | None
-    position: int
-    score: float
-    # Cosine between the query and the segment embeddings (None in keyword mode): an absolute
-    # relevance signal, where fused scores only order.
-    similarity: float | None
-    snippet: str
-    content: str
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SearchResult:
-    query: str
-    mode: SearchMode
-    hits: list[SearchHit]
-    generation: int
-    took_ms: float
-    cached: bool = False
 
 
 class SearchService:

@@ -12,28 +12,28 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import Caller
+from pam.access import AccessScope
 from pam.answer.answerer import Answerer
 from pam.answer.events import AnswerEvent, Citation, CitationEvent, Done, Error, Grounding, Token
-from pam.answer.sources import Passage
-from pam.answer.strategy import DirectAnswer, HistoryTurn
-from pam.answer.tools import Tool
-from pam.data.catalog import DataCatalog
-from pam.data.scope import readable_projects
-from pam.data.table_answer import TableAnswerer
-from pam.data.tools import data_tools
-from pam.errors import NotFound, PamError
-from pam.search.service import SearchService
+from pam.answer.strategy import HistoryTurn
+from pam.answer.table_tools import table_tools
+from pam.errors import InvalidInput, PamError
+from pam.services.conversations import owned_conversation
 from pam.services.knowledge import ScopedKnowledge
+from pam.services.search_scope import KnowledgeSearch
+from pam.services.tables import TableService
 from pam.store.models import Conversation, Message
 from pam.store.types import utcnow
 
 HISTORY_MESSAGES = 20
+# The answer sorts after its question even when both are written in the same clock tick.
+ANSWER_AFTER_QUESTION = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,26 +72,6 @@ class ChatAnswer:
         return self.done.grounded
 
 
-# The HTTP status of an answer that ended with an error, by its code.
-_FAILURE_STATUS = {
-    "invalid_input": 400,
-    "not_found": 404,
-    "step_limit": 422,
-    "llm_rate_limited": 429,
-    "llm_error": 502,
-    "llm_unavailable": 503,
-    "unavailable": 503,
-}
-
-
-class AnswerFailed(PamError):
-    """An answer that ended with an ``Error`` event, raised by ``ask`` with the event's code."""
-
-    def __init__(self, error: Error) -> None:
-        super().__init__(error.message, code=error.code)
-        self.status = _FAILURE_STATUS.get(error.code, 500)
-
-
 def grounding_record(grounding: Grounding) -> dict[str, Any]:
     """What is stored (and served) of a verdict besides the ``grounded`` flag itself."""
     detail = asdict(grounding)
@@ -99,55 +79,26 @@ def grounding_record(grounding: Grounding) -> dict[str, Any]:
     return detail
 
 
-async def owned_conversation(
-    session: AsyncSession, caller: Caller, conversation_id: uuid.UUID
-) -> Conversation:
-    conv = await session.get(Conversation, conversation_id)
-    if conv is None or conv.user_id != caller.user_id:
-        raise NotFound("conversation not found")
-    return conv
-
-
 class ChatService:
     def __init__(
         self,
         answerer: Answerer,
-        search: SearchService,
+        search: KnowledgeSearch,
         sessions: async_sessionmaker[AsyncSession],
-        data: DataCatalog | None = None,
+        tables: TableService | None = None,
     ) -> None:
         self.answerer = answerer
         self.search = search
         self.sessions = sessions
-        self.data = data
-
-    async def _table_access(
-        self, caller: Caller, filters: ChatFilters
-    ) -> tuple[list[Tool[Any]], DirectAnswer | None]:
-        """The caller's tables: query tools for LLM agents, a direct table lookup for the extractive answerer."""
-        if self.data is None:
-            return [], None
-        async with self.sessions() as s:
-            readable = await readable_projects(s, caller)
-        if filters.projects:
-            readable = {pid: name for pid, name in readable.items() if name in filters.projects}
-        if not readable:
-            return [], None
-        tables = TableAnswerer(self.data, list(readable))
-
-        async def direct(question: str) -> tuple[str, Passage] | None:
-            found = await tables.answer(question)
-            return (found.text, found.passage) if found is not None else None
-
-        return data_tools(self.data, list(readable), readable), direct
+        self.tables = tables
 
     async def _begin(
-        self, caller: Caller, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+        self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
     ) -> tuple[Started, list[HistoryTurn], ChatFilters]:
         async with self.sessions.begin() as s:
             if conversation_id is None:
                 conv = Conversation(
-                    user_id=caller.user_id,
+                    user_id=scope.caller.user_id,
                     title=" ".join(message.split())[:120],
                     filters={"projects": filters.projects, "source_types": filters.source_types},
                 )
@@ -155,7 +106,7 @@ class ChatService:
                 await s.flush()
                 history: list[HistoryTurn] = []
             else:
-                conv = await owned_conversation(s, caller, conversation_id)
+                conv = await owned_conversation(s, scope.caller, conversation_id)
                 # A follow-up sends only the conversation id: its filters come from the conversation.
                 if filters == ChatFilters():
                     filters = ChatFilters(conv.filters.get("projects"), conv.filters.get("source_types"))
@@ -166,25 +117,56 @@ class ChatService:
                     .limit(HISTORY_MESSAGES)
                 )
                 history = [HistoryTurn(m.role, m.content) for m in reversed(list(rows)) if m.content]  # type: ignore[arg-type]
-            s.add(Message(conversation_id=conv.id, role="user", content=message, citations=[], usage={}))
-            conv.updated_at = utcnow()
+            now = utcnow()
+            s.add(
+                Message(
+                    conversation_id=conv.id,
+                    role="user",
+                    content=message,
+                    citations=[],
+                    usage={},
+                    created_at=now,
+                )
+            )
+            # The answer's row exists from the start, as interrupted: whatever happens to this process
+            # later, the question is never left without an answer marked incomplete.
             assistant_id = uuid.uuid4()
+            s.add(
+                Message(
+                    id=assistant_id,
+                    conversation_id=conv.id,
+                    role="assistant",
+                    content="",
+                    citations=[],
+                    usage={},
+                    status="incomplete",
+                    provider=self.answerer.provider,
+                    error_code="interrupted",
+                    created_at=now + ANSWER_AFTER_QUESTION,
+                )
+            )
+            conv.updated_at = now
         return Started(conv.id, assistant_id), history, filters
 
     async def stream(
-        self, caller: Caller, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+        self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
     ) -> AsyncIterator[Started | AnswerEvent]:
-        started, history, filters = await self._begin(caller, message, conversation_id, filters)
+        """The answer's events, after `Started`. No session is held between events: the question
+        is committed before the first one, the answer in its own transaction after the last."""
+        if not message.strip():
+            raise InvalidInput("the message is empty")
+        started, history, filters = await self._begin(scope, message, conversation_id, filters)
         yield started
-        tools = ScopedKnowledge(
-            self.search, self.sessions, caller, projects=filters.projects, source_types=filters.source_types
-        )
+        # The conversation's project filter narrows the caller's scope once; tools only narrow further.
+        scope = scope.narrowed(filters.projects)
+        tools = ScopedKnowledge(self.search, self.sessions, scope, source_types=filters.source_types)
         transcript = Transcript()
         status: str = "incomplete"
         error_code: str | None = "client_disconnected"
         usage: dict[str, Any] = {}
         provider = self.answerer.provider
-        extra_tools, direct = await self._table_access(caller, filters)
+        extra_tools = table_tools(self.tables.for_scope(scope)) if self.tables and scope.projects else []
+        direct = self.tables.direct_answer(scope) if self.tables else None
         events = self.answerer.answer(message, history, tools, extra_tools=extra_tools, direct=direct)
         try:
             async for event in events:
@@ -209,13 +191,13 @@ class ChatService:
             await asyncio.shield(self._store(started, transcript, status, error_code, usage, provider))
 
     async def ask(
-        self, caller: Caller, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+        self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
     ) -> ChatAnswer:
-        """The turn answered whole; raises ``AnswerFailed`` when it ended with an error."""
+        """The turn answered whole; raises ``answer_error`` when it ended with an error."""
         started: Started | None = None
         text: list[str] = []
         citations: list[Citation] = []
-        async for event in self.stream(caller, message, conversation_id, filters):
+        async for event in self.stream(scope, message, conversation_id, filters):
             if isinstance(event, Started):
                 started = event
             elif isinstance(event, Token):
@@ -223,7 +205,7 @@ class ChatService:
             elif isinstance(event, CitationEvent):
                 citations.append(event.citation)
             elif isinstance(event, Error):
-                raise AnswerFailed(event)
+                raise answer_error(event)
             elif isinstance(event, Done) and started is not None:
                 return ChatAnswer(
                     started.conversation_id, started.message_id, "".join(text), citations, event
@@ -240,11 +222,10 @@ class ChatService:
         provider: str,
     ) -> None:
         async with self.sessions.begin() as s:
-            s.add(
-                Message(
-                    id=started.message_id,
-                    conversation_id=started.conversation_id,
-                    role="assistant",
+            await s.execute(
+                update(Message)
+                .where(Message.id == started.message_id)
+                .values(
                     content="".join(transcript.text),
                     citations=transcript.citations,
                     status=status,
@@ -253,8 +234,31 @@ class ChatService:
                     error_code=error_code,
                     grounded=transcript.grounding.grounded if transcript.grounding else None,
                     grounding=grounding_record(transcript.grounding) if transcript.grounding else None,
+                    updated_at=utcnow(),
                 )
             )
             conv = await s.get(Conversation, started.conversation_id)
             if conv is not None:
                 conv.updated_at = utcnow()
+
+
+# A failed answer's HTTP status when it is not streamed (a stream carries only the code).
+_STATUS_BY_CODE = {
+    "invalid_input": 400,
+    "not_found": 404,
+    "step_limit": 422,
+    "llm_rate_limited": 429,
+    "llm_error": 502,
+    "llm_unavailable": 503,
+    "unavailable": 503,
+}
+# A provider that is busy or down is usually back within seconds.
+PROVIDER_RETRY_AFTER_S = 10
+
+
+def answer_error(error: Error) -> PamError:
+    """The error a non-streamed answer raises: 429/503 with Retry-After when the model provider is
+    rate-limited or down, the code's own status otherwise (500 for anything unexpected)."""
+    status = _STATUS_BY_CODE.get(error.code, 500)
+    retry = PROVIDER_RETRY_AFTER_S if status in (429, 503) else None
+    return PamError(error.message, code=error.code, status=status, retry_after=retry)

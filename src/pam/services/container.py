@@ -19,14 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from pam.answer.llm import LLM
 from pam.data.catalog import DataCatalog
 from pam.data.sync import CatalogSink
+from pam.embed.base import Embedder
+from pam.embed.minilm import MiniLMEmbedder
 from pam.errors import InvalidInput
+from pam.formats.limits import ParseLimits
 from pam.health import ComponentStatus, probe
 from pam.ingest.chunker import StructureChunker
 from pam.ingest.dispatch import LocalDispatch, TaskDispatch
-from pam.ingest.embedder.base import Embedder
-from pam.ingest.embedder.minilm import MiniLMEmbedder
 from pam.ingest.embedding_text import HEADER_TOKENS
-from pam.ingest.parsers.limits import ParseLimits
 from pam.ingest.parsers.registry import ParserRegistry, default_parsers
 from pam.ingest.pipeline import PipelineDeps
 from pam.ingest.tasks import TaskRunner
@@ -36,10 +36,17 @@ from pam.search.index import SearchIndex
 from pam.search.service import SearchService
 from pam.services.answering import build_answerer, build_llm
 from pam.services.auth import AuthServices
+from pam.services.auth.admin import ApiKeys, ProjectAdmin, UserAdmin
 from pam.services.auth.ratelimit import limits_from
 from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from pam.services.chat import ChatService
+from pam.services.conversations import ConversationService
+from pam.services.documents import DocumentService, OriginalsConfig
+from pam.services.ingestion import IngestionService
 from pam.services.projects import ensure_default_project
+from pam.services.search_scope import KnowledgeSearch
+from pam.services.stats import StatsService
+from pam.services.tables import TableService
 from pam.settings import Settings
 from pam.store.db import create_engine, create_session_factory
 from pam.store.migrate import ensure_schema
@@ -51,19 +58,30 @@ MIN_SYNC_GAP_S = 1.0
 
 @dataclass
 class Services:
+    """The process's parts (first group) and its use cases (second group), which own their transactions."""
+
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     embedder: Embedder
     parsers: ParserRegistry
     index: SearchIndex
-    search: SearchService
     runner: TaskRunner  # executes tasks: here (the embedded default) or in `pam worker`
     tasks: TaskDispatch  # where new tasks go: `runner`, or the Redis queue workers take from
     llm: LLM | None
     auth: AuthServices
     data: DataCatalog
+
+    search: KnowledgeSearch
     chat: ChatService
+    conversations: ConversationService
+    documents: DocumentService
+    ingestion: IngestionService
+    tables: TableService
+    users: UserAdmin
+    projects: ProjectAdmin
+    keys: ApiKeys
+    stats: StatsService
     redis: RedisState | None = None
     _index_dirty: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -74,7 +92,7 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         llm = build_llm(settings)  # first: a misconfigured provider fails before anything is opened
         url = settings.resolved_database_url
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         redis = RedisState.open(settings)  # None without PAM_REDIS_URL; connects lazily, never fails here
         try:
             # The embedded database is ours alone: bring it to head. A shared PostgreSQL is
@@ -102,7 +120,7 @@ class Services:
         parsers = default_parsers(
             ParseLimits(max_bytes=settings.max_file_bytes, max_seconds=settings.parse_timeout_s)
         )
-        search = SearchService(
+        engine_search = SearchService(
             index,
             embedder,
             sessions,
@@ -112,6 +130,32 @@ class Services:
             # One result cache for every server: keys hold the index generation, which they share.
             cache=redis.search_cache() if redis is not None and settings.search_cache_size > 0 else None,
         )
+        index_dirty = asyncio.Event()
+        tables_sink = CatalogSink(data)
+        runner = TaskRunner(
+            PipelineDeps(
+                engine=engine,
+                sessions=sessions,
+                embedder=embedder,
+                parsers=parsers,
+                chunker=StructureChunker.for_embedder(embedder, reserve_tokens=HEADER_TOKENS),
+                parse_timeout_s=settings.parse_timeout_s,
+                embed_batch_size=settings.embed_batch_size,
+                on_commit=index_dirty.set,
+                tables=tables_sink,
+            ),
+            concurrency=settings.ingest_concurrency,
+            ingest_roots=settings.ingest_roots,
+            uploads_dir=settings.data_dir / "uploads",
+            max_file_bytes=settings.max_file_bytes,
+        )
+        tasks = _dispatch(settings, runner)
+
+        async def sync_index() -> int:
+            return await index.sync()
+
+        knowledge = KnowledgeSearch(engine_search, sessions)
+        tables = TableService(data)
         services = cls(
             settings=settings,
             engine=engine,
@@ -119,34 +163,38 @@ class Services:
             embedder=embedder,
             parsers=parsers,
             index=index,
-            search=search,
+            runner=runner,
+            tasks=tasks,
             llm=llm,
             auth=auth,
             data=data,
-            chat=ChatService(build_answerer(settings, llm), search, sessions, data),
-            runner=None,  # type: ignore[arg-type]  # set just below: it needs the services' callback
-            tasks=None,  # type: ignore[arg-type]
+            search=knowledge,
+            chat=ChatService(build_answerer(settings, llm), knowledge, sessions, tables),
+            conversations=ConversationService(sessions),
+            documents=DocumentService(
+                sessions,
+                tasks=tasks,
+                sync_index=sync_index,
+                tables=tables_sink,
+                originals=OriginalsConfig(
+                    settings.data_dir / "uploads", settings.ingest_roots, settings.max_file_bytes
+                ),
+            ),
+            ingestion=IngestionService(
+                sessions,
+                tasks,
+                ingest_roots=settings.ingest_roots,
+                uploads_dir=settings.data_dir / "uploads",
+                max_file_bytes=settings.max_file_bytes,
+            ),
+            tables=tables,
+            users=UserAdmin(sessions, auth.passwords),
+            projects=ProjectAdmin(sessions),
+            keys=ApiKeys(sessions),
+            stats=StatsService(sessions, index, engine_search),
             redis=redis,
+            _index_dirty=index_dirty,
         )
-        deps = PipelineDeps(
-            engine=engine,
-            sessions=sessions,
-            embedder=embedder,
-            parsers=parsers,
-            chunker=StructureChunker.for_embedder(embedder, reserve_tokens=HEADER_TOKENS),
-            parse_timeout_s=settings.parse_timeout_s,
-            embed_batch_size=settings.embed_batch_size,
-            on_commit=services._index_dirty.set,
-            tables=CatalogSink(data),
-        )
-        services.runner = TaskRunner(
-            deps,
-            concurrency=settings.ingest_concurrency,
-            ingest_roots=settings.ingest_roots,
-            uploads_dir=settings.data_dir / "uploads",
-            max_file_bytes=settings.max_file_bytes,
-        )
-        services.tasks = _dispatch(settings, services.runner)
         services._background.append(asyncio.create_task(services._follow_index(), name="index-follower"))
         if run_tasks and isinstance(services.tasks, LocalDispatch):
             await services.runner.resume_interrupted()

@@ -1,34 +1,43 @@
-"""Documents: list with keyset pagination and totals, read with segments, delete, re-index; segments with neighbours."""
+"""Documents: list (keyset pages with totals), read with segments, delete, re-index; a segment with neighbours.
+
+Every method is one unit of work that commits before it returns; what follows a commit (the index
+catching up, tables dropped, a task handed to the queue) happens after it, never inside.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import Caller
-from pam.errors import InvalidInput, NotFound
+from pam.access import AccessScope
+from pam.errors import NotFound
+from pam.ingest.dispatch import TaskDispatch
+from pam.ingest.sources.originals import read_original
+from pam.ingest.table_sink import TableSink
 from pam.ingest.writer import mark_deleted
-from pam.store.models import Document, IngestionTask, Project, Segment, Source
+from pam.store.keyset import Keyset, Page, keyset_page
+from pam.store.models import Document, IngestionTask, Segment, Source
 from pam.store.types import utcnow
 
 DocumentSort = Literal["-created_at", "-updated_at", "title"]
-_SORT_COLUMNS = {
-    "-created_at": Document.created_at,
-    "-updated_at": Document.updated_at,
-    "title": Document.title,
+_KEYSETS = {
+    "-created_at": Keyset(Document.created_at, Document.id, descending=True),
+    "-updated_at": Keyset(Document.updated_at, Document.id, descending=True),
+    "title": Keyset(Document.title, Document.id, descending=False),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentQuery:
     q: str | None = None
-    projects: list[uuid.UUID] | None = None
+    project: str | None = None
     source_type: str | None = None
     status: Literal["active", "error", "deleted", "all"] = "active"
     sort: DocumentSort = "-created_at"
@@ -36,29 +45,164 @@ class DocumentQuery:
     cursor: str | None = None
 
 
-def _encode(value: Any, item_id: uuid.UUID) -> str:
-    raw = json.dumps([value.isoformat() if hasattr(value, "isoformat") else value, str(item_id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+@dataclass(frozen=True, slots=True)
+class OriginalsConfig:
+    """Where original files are read back from: the upload folders and the allowed ingestion roots."""
+
+    uploads_dir: Path
+    ingest_roots: list[Path]
+    max_file_bytes: int
 
 
-def _decode(cursor: str, sort: DocumentSort) -> tuple[Any, uuid.UUID]:
-    from datetime import datetime
-
-    try:
-        value, item_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return (value if sort == "title" else datetime.fromisoformat(value)), uuid.UUID(item_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("invalid cursor") from exc
+@dataclass(frozen=True, slots=True)
+class DocumentWithSegments:
+    document: Document
+    segments: list[Segment]
+    next_segment_cursor: int | None
 
 
-async def readable_projects(session: AsyncSession, caller: Caller) -> list[uuid.UUID]:
-    return caller.readable(list(await session.scalars(select(Project.id))))
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A document's original file, as its source holds it now."""
+
+    filename: str
+    media_type: str
+    data: bytes
 
 
-def _filtered(query: Select[Any], caller_projects: list[uuid.UUID], params: DocumentQuery) -> Select[Any]:
-    projects = (
-        caller_projects if params.projects is None else [p for p in params.projects if p in caller_projects]
-    )
+@dataclass(frozen=True, slots=True)
+class SegmentInContext:
+    segment: Segment
+    document: Document
+    before: list[Segment]
+    after: list[Segment]
+
+
+class DocumentService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        tasks: TaskDispatch,
+        sync_index: Callable[[], Awaitable[int]],
+        tables: TableSink | None = None,
+        originals: OriginalsConfig | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._tasks = tasks
+        self._sync_index = sync_index
+        self._tables = tables
+        self._originals = originals
+
+    async def page(self, scope: AccessScope, params: DocumentQuery) -> Page[Document]:
+        # A project the caller cannot read narrows to nothing, exactly like one that does not exist.
+        projects = scope.narrowed([params.project] if params.project is not None else None)
+        async with self._sessions() as s:
+            return await keyset_page(
+                s,
+                _filtered(select(Document), projects.ids(), params),
+                _KEYSETS[params.sort],
+                limit=params.limit,
+                cursor=params.cursor,
+            )
+
+    async def get(
+        self, scope: AccessScope, document_id: uuid.UUID, *, segments_after: int, segments_limit: int
+    ) -> DocumentWithSegments:
+        async with self._sessions() as s:
+            doc = await _readable(s, scope, document_id)
+            segments = list(
+                await s.scalars(
+                    select(Segment)
+                    .where(Segment.document_id == doc.id, Segment.position > segments_after)
+                    .order_by(Segment.position)
+                    .limit(segments_limit + 1)
+                )
+            )
+        more = len(segments) > segments_limit
+        segments = segments[:segments_limit]
+        return DocumentWithSegments(doc, segments, segments[-1].position if more and segments else None)
+
+    async def original(self, scope: AccessScope, document_id: uuid.UUID) -> Original:
+        """The original file of a folder or upload document (404 for remote ones: they link to their URL)."""
+        async with self._sessions() as s:
+            doc = await _readable(s, scope, document_id)
+            source = await s.get(Source, doc.registered_source_id)
+        if doc.status == "deleted" or source is None or self._originals is None:
+            raise NotFound("the original file is no longer available")
+        config = self._originals
+        data = await asyncio.to_thread(
+            read_original,
+            source.type,
+            source.key,
+            doc.source_id,
+            config.uploads_dir / str(doc.project_id),
+            config.ingest_roots,
+            max_file_bytes=config.max_file_bytes,
+        )
+        return Original(PurePosixPath(doc.source_id).name or doc.title, doc.mime_type, data)
+
+    async def delete(self, scope: AccessScope, document_id: uuid.UUID) -> None:
+        async with self._sessions.begin() as s:
+            doc = await _readable(s, scope, document_id)
+            scope.require(doc.project_id, "editor")
+            if doc.status != "deleted":
+                await mark_deleted(s, doc, task_id=None, triggered_by=scope.caller.email, when=utcnow())
+        await self._sync_index()
+        if self._tables is not None:
+            await self._tables.document_deleted(doc.project_id, doc.id, doc.source_id)
+
+    async def reindex(self, scope: AccessScope, document_id: uuid.UUID) -> IngestionTask:
+        async with self._sessions.begin() as s:
+            doc = await _readable(s, scope, document_id)
+            scope.require(doc.project_id, "editor")
+            source = await s.get(Source, doc.registered_source_id)
+            if source is None:
+                raise NotFound("the document's source no longer exists")
+            if source.type == "upload":
+                params: dict[str, object] = {"files": [doc.source_id], "force": True, "display": doc.title}
+            else:
+                params = {"path": source.key, "only": [doc.source_id], "force": True, "display": doc.uri}
+            task = IngestionTask(
+                project_id=doc.project_id,
+                source_ref_id=source.id,
+                kind=source.type,
+                params=params,
+                status="pending",
+                created_by=scope.caller.email,
+            )
+            s.add(task)
+        await self._tasks.submit(task.id)
+        return task
+
+    async def segment(self, scope: AccessScope, segment_id: uuid.UUID, around: int = 2) -> SegmentInContext:
+        async with self._sessions() as s:
+            seg = await s.get(Segment, segment_id)
+            if seg is None or seg.project_id not in scope.ids():
+                raise NotFound("segment not found")
+            doc = await s.get(Document, seg.document_id)
+            if doc is None or doc.status == "deleted":
+                raise NotFound("segment not found")
+            neighbours = select(Segment).where(Segment.document_id == doc.id)
+            before = await s.scalars(
+                neighbours.where(Segment.position < seg.position)
+                .order_by(Segment.position.desc())
+                .limit(around)
+            )
+            after = await s.scalars(
+                neighbours.where(Segment.position > seg.position).order_by(Segment.position).limit(around)
+            )
+            return SegmentInContext(seg, doc, list(reversed(list(before))), list(after))
+
+
+async def _readable(session: AsyncSession, scope: AccessScope, document_id: uuid.UUID) -> Document:
+    doc = await session.get(Document, document_id)
+    if doc is None or doc.project_id not in scope.ids():
+        raise NotFound("document not found")
+    return doc
+
+
+def _filtered(query: Select[Any], projects: frozenset[uuid.UUID], params: DocumentQuery) -> Select[Any]:
     query = query.where(Document.project_id.in_(projects))
     if params.status != "all":
         query = query.where(Document.status == params.status)
@@ -68,105 +212,3 @@ def _filtered(query: Select[Any], caller_projects: list[uuid.UUID], params: Docu
         escaped = params.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(Document.title).like(f"%{escaped.lower()}%", escape="\\"))
     return query
-
-
-async def list_documents(
-    session: AsyncSession, caller: Caller, params: DocumentQuery
-) -> tuple[list[Document], int, str | None]:
-    projects = await readable_projects(session, caller)
-    total = await session.scalar(_filtered(select(func.count(Document.id)), projects, params)) or 0
-    column = _SORT_COLUMNS[params.sort]
-    descending = params.sort.startswith("-")
-    query = _filtered(select(Document), projects, params)
-    if params.cursor:
-        value, last_id = _decode(params.cursor, params.sort)
-        if descending:
-            query = query.where(or_(column < value, and_(column == value, Document.id < last_id)))
-        else:
-            query = query.where(or_(column > value, and_(column == value, Document.id > last_id)))
-    order = (column.desc(), Document.id.desc()) if descending else (column.asc(), Document.id.asc())
-    rows = list(await session.scalars(query.order_by(*order).limit(params.limit + 1)))
-    next_cursor = None
-    if len(rows) > params.limit:
-        last = rows[params.limit - 1]
-        next_cursor = _encode(getattr(last, column.key), last.id)
-    return rows[: params.limit], total, next_cursor
-
-
-async def readable_document(session: AsyncSession, caller: Caller, document_id: uuid.UUID) -> Document:
-    doc = await session.get(Document, document_id)
-    if doc is None or not caller.can(doc.project_id, "viewer"):
-        raise NotFound("document not found")
-    return doc
-
-
-async def document_segments(
-    session: AsyncSession, document_id: uuid.UUID, *, after_position: int, limit: int
-) -> list[Segment]:
-    return list(
-        await session.scalars(
-            select(Segment)
-            .where(Segment.document_id == document_id, Segment.position > after_position)
-            .order_by(Segment.position)
-            .limit(limit)
-        )
-    )
-
-
-async def delete_document(session: AsyncSession, caller: Caller, document_id: uuid.UUID) -> Document:
-    doc = await readable_document(session, caller, document_id)
-    caller.require(doc.project_id, "editor")
-    if doc.status != "deleted":
-        await mark_deleted(session, doc, task_id=None, triggered_by=caller.email, when=utcnow())
-    return doc
-
-
-async def reindex_task(session: AsyncSession, caller: Caller, document_id: uuid.UUID) -> IngestionTask:
-    doc = await readable_document(session, caller, document_id)
-    caller.require(doc.project_id, "editor")
-    source = await session.get(Source, doc.registered_source_id)
-    if source is None:
-        raise NotFound("the document's source no longer exists")
-    if source.type == "upload":
-        params: dict[str, object] = {"files": [doc.source_id], "force": True, "display": doc.title}
-    else:
-        params = {"path": source.key, "only": [doc.source_id], "force": True, "display": doc.uri}
-    task = IngestionTask(
-        project_id=doc.project_id,
-        source_ref_id=source.id,
-        kind=source.type,
-        params=params,
-        status="pending",
-        created_by=caller.email,
-    )
-    session.add(task)
-    await session.flush()
-    return task
-
-
-async def segment_with_neighbours(
-    session: AsyncSession, caller: Caller, segment_id: uuid.UUID, around: int = 2
-) -> tuple[Segment, Document, list[Segment], list[Segment]]:
-    seg = await session.get(Segment, segment_id)
-    if seg is None or not caller.can(seg.project_id, "viewer"):
-        raise NotFound("segment not found")
-    doc = await session.get(Document, seg.document_id)
-    if doc is None or doc.status == "deleted":
-        raise NotFound("segment not found")
-    before = list(
-        await session.scalars(
-            select(Segment)
-            .where(Segment.document_id == doc.id, Segment.position < seg.position)
-            .order_by(Segment.position.desc())
-            .limit(around)
-        )
-    )
-    after = list(
-        await session.scalars(
-            select(Segment)
-            .where(Segment.document_id == doc.id, Segment.position > seg.position)
-            .order_by(Segment.position)
-            .limit(around)
-        )
-    )
-    return seg, doc, list(reversed(before)), after

@@ -1,7 +1,7 @@
 """`ScopedKnowledge`: the knowledge base as one caller may see it (implements answer.KnowledgeTools).
 
-Bound to a caller at construction: every call re-applies the caller's readable projects, and the
-filters the user chose for the conversation. What the model asks for can only narrow that.
+Bound to a caller's access scope at construction, already narrowed to the projects the user chose
+for the conversation: every call applies it. What the model asks for can only narrow further.
 """
 
 from __future__ import annotations
@@ -12,62 +12,46 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import Caller
+from pam.access import AccessScope
 from pam.answer.sources import ChangeEntry, DocumentText, Passage, ToolFilters
 from pam.errors import NotFound
-from pam.search.service import SearchService
-from pam.services.search_scope import scoped_filters
-from pam.store.models import Document, Project, Segment, SyncLog
+from pam.services.search_scope import KnowledgeSearch, RequestedFilters
+from pam.store.models import Document, Segment, SyncLog
 
 
 class ScopedKnowledge:
     def __init__(
         self,
-        search: SearchService,
+        search: KnowledgeSearch,
         sessions: async_sessionmaker[AsyncSession],
-        caller: Caller,
+        scope: AccessScope,
         *,
-        projects: list[str] | None = None,
         source_types: list[str] | None = None,
     ) -> None:
         self._search = search
         self._sessions = sessions
-        self._caller = caller
-        self._projects = projects or None
+        self._scope = scope
         self._source_types = source_types or None
 
-    async def _readable(self, session: AsyncSession) -> set[uuid.UUID]:
-        rows = await session.execute(select(Project.id, Project.name))
-        return {
-            pid
-            for pid, name in rows
-            if self._caller.can(pid, "viewer") and (self._projects is None or name in self._projects)
-        }
-
     async def search(self, query: str, filters: ToolFilters, k: int) -> list[Passage]:
-        projects = self._projects
+        projects = None
         if filters.project is not None:
-            projects = [p for p in (projects or [filters.project]) if p == filters.project]
-            if not projects:
-                return []
+            projects = [filters.project]
         source_types = self._source_types
         if filters.source_type is not None:
             source_types = [t for t in (source_types or [filters.source_type]) if t == filters.source_type]
             if not source_types:
                 return []
-        async with self._sessions() as s:
-            scoped = await scoped_filters(
-                s,
-                self._caller,
-                projects=projects,
-                source_types=source_types,
-                sources=[filters.source_id] if filters.source_id else None,
-                path_prefix=filters.path_prefix,
-                tags=list(filters.tags) or None,
-                updated_after=filters.updated_after,
-                updated_before=filters.updated_before,
-            )
-        result = await self._search.search(query, scoped, mode="hybrid", k=k)
+        requested = RequestedFilters(
+            projects=projects,
+            source_types=source_types,
+            sources=[filters.source_id] if filters.source_id else None,
+            path_prefix=filters.path_prefix,
+            tags=list(filters.tags) or None,
+            updated_after=filters.updated_after,
+            updated_before=filters.updated_before,
+        )
+        result = await self._search.search(self._scope, query, requested, mode="hybrid", k=k)
         return [
             Passage(
                 segment_id=str(h.segment_id),
@@ -85,7 +69,7 @@ class ScopedKnowledge:
         ]
 
     async def _document(self, session: AsyncSession, document_id: str | None, title: str | None) -> Document:
-        readable = await self._readable(session)
+        readable = self._scope.ids()
         query = select(Document).where(Document.status == "active", Document.project_id.in_(readable))
         if document_id:
             try:
@@ -133,7 +117,7 @@ class ScopedKnowledge:
         self, document: str | None, since: datetime | None, limit: int
     ) -> list[ChangeEntry]:
         async with self._sessions() as s:
-            readable = await self._readable(s)
+            readable = self._scope.ids()
             query = select(SyncLog).where(SyncLog.project_id.in_(readable))
             if document:
                 try:

@@ -1,4 +1,4 @@
-"""Projects: the default project every document falls back to, and lookups by name."""
+"""The default project: every document without another project lands there; it exists from the first start."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.access import Caller
-from pam.errors import NotFound
 from pam.store.models import Project
 
 DEFAULT_PROJECT = "default"
@@ -26,20 +24,3 @@ async def ensure_default_project(session: AsyncSession) -> Project:
         project = await session.scalar(select(Project).where(Project.name == DEFAULT_PROJECT))
     assert project is not None
     return project
-
-
-async def project_by_name(session: AsyncSession, name: str) -> Project | None:
-    return await session.scalar(select(Project).where(Project.name == name))
-
-
-async def resolve_project(session: AsyncSession, caller: Caller, name: str | None) -> Project:
-    """The named project (default when None) if the caller may read it; 404 otherwise."""
-    project = await project_by_name(session, name or DEFAULT_PROJECT)
-    if project is None or not caller.can(project.id, "viewer"):
-        raise NotFound("project not found")
-    return project
-
-
-async def readable_project_ids(session: AsyncSession, caller: Caller) -> list[object]:
-    ids = list(await session.scalars(select(Project.id)))
-    return list(caller.readable(ids))

@@ -7,9 +7,7 @@ from sqlalchemy import func, select
 
 from pam.access import LOCAL_ADMIN
 from pam.errors import PamError
-from pam.services import ingestion
 from pam.services.container import Services
-from pam.services.projects import ensure_default_project
 from pam.store.models import IngestionTask
 
 log = structlog.get_logger("pam.seed")
@@ -19,16 +17,14 @@ async def seed_sample_documents(services: Services) -> None:
     seed_dir = services.settings.seed_dir
     if seed_dir is None:
         return
-    async with services.sessions.begin() as s:
+    async with services.sessions() as s:
         if await s.scalar(select(func.count()).select_from(IngestionTask)):
             return  # not the first start
-        project = await ensure_default_project(s)
-        try:
-            task = await ingestion.create_folder_task(
-                s, LOCAL_ADMIN, project, str(seed_dir), services.settings.ingest_roots
-            )
-        except PamError as exc:
-            log.warning("seed_skipped", reason=exc.message)
-            return
+    try:
+        task = await services.ingestion.start_folder(
+            await services.auth.scope_of(LOCAL_ADMIN), None, str(seed_dir)
+        )
+    except PamError as exc:
+        log.warning("seed_skipped", reason=exc.message)
+        return
     log.info("seed_started", task_id=str(task.id))
-    await services.tasks.submit(task.id)

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import Caller
+from pam.access import AccessScope
 from pam.errors import Forbidden
+from pam.health import ComponentStatus
+from pam.search.index import SearchIndex
+from pam.search.service import SearchService
 from pam.store.models import Document, IngestionTask, Project, User
 
 
@@ -25,10 +28,50 @@ class Counts:
     recent_tasks: list[IngestionTask]
 
 
-async def gather_counts(session: AsyncSession, caller: Caller, recent: int = 10) -> Counts:
-    if not caller.is_admin:
-        raise Forbidden("statistics are for administrators")
+@dataclass(frozen=True, slots=True)
+class IndexFigures:
+    segments: int
+    generation: int
+    vector_bytes: int
+    health: ComponentStatus
 
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    counts: Counts
+    index: IndexFigures
+    cache_hits: int
+    cache_misses: int
+    cache_size: int
+
+
+class StatsService:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], index: SearchIndex, search: SearchService
+    ) -> None:
+        self._sessions = sessions
+        self._index = index
+        self._search = search
+
+    async def gather(self, scope: AccessScope) -> Stats:
+        if not scope.caller.is_admin:
+            raise Forbidden("statistics are for administrators")
+        async with self._sessions() as s:
+            counts = await _counts(s)
+        size = await self._index.size()
+        cache = self._search.cache
+        return Stats(
+            counts=counts,
+            index=IndexFigures(
+                size.segments, self._index.generation, size.vector_bytes, await self._index.health()
+            ),
+            cache_hits=cache.hits,
+            cache_misses=cache.misses,
+            cache_size=len(cache),
+        )
+
+
+async def _counts(session: AsyncSession, recent: int = 10) -> Counts:
     async def docs(status: str) -> int:
         # Served by ix_documents_project_status_updated (per project, then summed).
         return int(

@@ -86,7 +86,6 @@ class Document(TimestampedBase):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | error | deleted
     error: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    owner: Mapped[str | None] = mapped_column(String(320))
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     segment_count: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pam.embed.minilm import MiniLMEmbedder
+from pam.embed.minilm_tokenizer import MiniLMTokenizer
 from pam.ingest.chunker import StructureChunker, extracted_text
-from pam.ingest.embedder.minilm import MiniLMEmbedder
-from pam.ingest.embedder.minilm_tokenizer import MiniLMTokenizer
 from pam.ingest.parsers.base import Block, ParsedDocument
 
 _WORDS = (

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
+from pam.embed.fake import DeterministicEmbedder
 from pam.ingest.chunker import Chunk, StructureChunker, block_starts, chunk_hash, extracted_text
-from pam.ingest.embedder.fake import DeterministicEmbedder
 from pam.ingest.parsers.base import Block, ParsedDocument
 
 

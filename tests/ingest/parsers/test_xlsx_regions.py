@@ -6,8 +6,8 @@ import io
 
 import openpyxl
 
+from pam.embed.fake import DeterministicEmbedder
 from pam.ingest.chunker import StructureChunker
-from pam.ingest.embedder.fake import DeterministicEmbedder
 from pam.ingest.parsers.xlsx import XlsxParser
 
 

@@ -1,5 +1,4 @@
-// Types for the API: generated ones (schema.d.ts, from the server's OpenAPI) under short names,
-// plus local types for routes not yet in the schema (auth, projects, admin) and for SSE payloads.
+// Types for the API: the generated ones (schema.d.ts, from the server's OpenAPI document) under short names.
 import type { components } from './schema';
 
 type S = components['schemas'];
@@ -7,8 +6,6 @@ type S = components['schemas'];
 export type SearchHit = S['SearchHitOut'];
 export type SearchResponse = S['SearchResponse'];
 export type Citation = S['CitationOut'];
-export type Grounding = S['GroundingOut'];
-export type Alternative = S['AlternativeOut'];
 export type ChatRequest = S['ChatRequest'];
 export type ChatFilters = S['ChatFiltersIn'];
 export type SourceType = NonNullable<ChatFilters['source_types']>[number];
@@ -30,43 +27,17 @@ export type ErrorResponse = S['ErrorResponse'];
 
 export const SOURCE_TYPES: readonly SourceType[] = ['folder', 'upload'];
 
-// --- chat stream events (SSE payloads; the stream route has no response model) ---
-export interface ConversationEvent {
-  conversation_id: string;
-  message_id?: string;
-}
-export interface StatusEvent {
-  stage: string;
-  message: string;
-}
-export interface ToolEvent {
-  name: string;
-  input: Record<string, unknown>;
-}
-export interface TokenEvent {
-  text: string;
-}
-export interface Usage {
-  input_tokens?: number;
-  output_tokens?: number;
-  steps?: number;
-  tool_calls?: number;
-  citations?: number;
-  invalid_citations?: number;
-}
-export interface DoneEvent {
-  usage: Usage;
-  latency_ms: number;
-  provider: string;
-  model?: string | null;
-  /** False: the answer is not backed by the passages it cites (see `grounding`). */
-  grounded?: boolean;
-  grounding?: Grounding;
-}
-export interface StreamErrorEvent {
-  code: string;
-  message: string;
-}
+// --- chat stream events: the `data` of each named SSE event (generated from ChatStreamEvent) ---
+export type ChatStreamEvent = S['ChatStreamEvent'];
+export type ConversationEvent = S['ConversationStarted'];
+export type StatusEvent = S['StatusData'];
+export type ToolEvent = S['ToolData'];
+export type TokenEvent = S['TokenData'];
+export type Usage = S['UsageOut'];
+export type DoneEvent = S['DoneData'];
+export type Grounding = S['GroundingOut'];
+export type Alternative = S['AlternativeOut'];
+export type StreamErrorEvent = S['ErrorData'];
 
 // --- auth, projects, admin (generated) ---
 export type Role = S['ProjectRoleOut']['role'];

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import type { Citation } from '../api/types';
+import { CopyButton } from '../markdown/CopyButton';
 import { AnswerText } from './AnswerText';
 import { AlternativeAnswer, ReplacedNote, UngroundedNotice } from './GroundingNotice';
 import { SourceList } from './SourceList';
@@ -9,6 +10,35 @@ import type { ChatMessage } from './types';
 interface Props {
   message: ChatMessage;
   onOpenCitation: (c: Citation) => void;
+}
+
+function AnswerDetails({ message }: { message: ChatMessage }) {
+  const u = message.usage;
+  if (!u && message.latencyMs === undefined) return null;
+  const rows: [string, string][] = [
+    ['Provider', message.provider ?? '—'],
+    ['Model', message.model ?? '—'],
+  ];
+  if (u) {
+    rows.push(['Tokens in / out', `${u.input_tokens} / ${u.output_tokens}`]);
+    rows.push(['Model calls', String(u.steps)]);
+    rows.push(['Tool calls', String(u.tool_calls)]);
+    rows.push(['Citations', String(u.citations) + (u.invalid_citations ? ` (${u.invalid_citations} invalid removed)` : '')]);
+  }
+  if (message.latencyMs !== undefined) rows.push(['Latency', `${(message.latencyMs / 1000).toFixed(2)} s`]);
+  return (
+    <details className="answer-details">
+      <summary>Answer details</summary>
+      <dl>
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
 }
 
 function providerLabel(m: ChatMessage): string | null {
@@ -57,11 +87,15 @@ export const MessageBubble = memo(function MessageBubble({ message, onOpenCitati
         {alternative && <AlternativeAnswer alternative={alternative} onOpenCitation={onOpenCitation} />}
       </div>
       {grounding?.action === 'replaced' && <ReplacedNote grounding={grounding} />}
-      {label && (
-        <p className={`provider-label provider-${message.provider}`} data-provider={message.provider}>
-          {label}
-        </p>
-      )}
+      <footer className="answer-footer">
+        {label && (
+          <p className={`provider-label provider-${message.provider}`} data-provider={message.provider}>
+            {label}
+          </p>
+        )}
+        {message.content && message.state !== 'streaming' && <CopyButton text={message.content} label="Copy answer" />}
+      </footer>
+      {message.state !== 'streaming' && <AnswerDetails message={message} />}
     </article>
   );
 });

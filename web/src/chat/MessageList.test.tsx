@@ -1,5 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { apiWrapper } from '../test/renderWithApi';
 import { MessageList } from './MessageList';
 import type { ChatMessage } from './types';
 
@@ -67,7 +68,7 @@ describe('MessageList', () => {
         alternative: { text: 'DAU counts distinct users. [1]', citations: [cited] },
       },
     };
-    render(<MessageList messages={[msg]} onOpenCitation={onOpen} />);
+    render(<MessageList messages={[msg]} onOpenCitation={onOpen} />, { wrapper: apiWrapper(vi.fn()) });
     expect(screen.getByRole('note').textContent).toContain('Not supported by the sources.');
     expect(screen.getByRole('note').textContent).toContain('cites no passage');
     const aside = screen.getByRole('complementary', { name: 'Extractive answer' });

@@ -1,4 +1,5 @@
 import type { Citation } from '../api/types';
+import { OpenOriginal } from './OpenOriginal';
 
 interface Props {
   citations: Citation[];
@@ -15,7 +16,8 @@ export function SourceList({ citations, onOpenCitation, label = 'Sources' }: Pro
           <button type="button" className="link-button" onClick={() => onOpenCitation(c)}>
             [{c.number}] {c.title}
             {c.section_path ? ` — ${c.section_path}` : ''}
-          </button>
+          </button>{' '}
+          <OpenOriginal citation={c} />
         </li>
       ))}
     </ol>

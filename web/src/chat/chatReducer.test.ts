@@ -25,6 +25,16 @@ const citation = (n: number): Citation => ({
   quote_end: 1,
 });
 
+const USAGE = {
+  input_tokens: 0,
+  output_tokens: 0,
+  steps: 1,
+  tool_calls: 0,
+  citations: 0,
+  invalid_citations: 0,
+  step_limit_reached: false,
+};
+
 describe('chatReducer', () => {
   const started = chatReducer(initialChatState, { type: 'start', user: msg('u1', 'user'), assistant: msg('a1', 'assistant') });
 
@@ -45,7 +55,7 @@ describe('chatReducer', () => {
     const done = chatReducer(started, {
       type: 'done',
       id: 'a1',
-      done: { usage: {}, latency_ms: 5, provider: 'openai', model: 'm', grounded: false, grounding },
+      done: { usage: USAGE, latency_ms: 5, provider: 'openai', model: 'm', grounded: false, grounding },
     });
     expect(done.messages[1]?.grounded).toBe(false);
     expect(done.messages[1]?.grounding?.alternative?.text).toBe('Quoted [1].');
@@ -84,7 +94,7 @@ describe('chatReducer', () => {
   });
 
   it('done completes the message with its provider; fail marks it incomplete with the error', () => {
-    const done = chatReducer(started, { type: 'done', id: 'a1', done: { usage: {}, latency_ms: 3, provider: 'extractive' } });
+    const done = chatReducer(started, { type: 'done', id: 'a1', done: { usage: USAGE, latency_ms: 3, provider: 'extractive', model: null, grounded: true, grounding: { reason: null, action: 'shown' } } });
     expect(done.messages[1]).toMatchObject({ state: 'complete', provider: 'extractive' });
     expect(done.streamingId).toBeNull();
     const failed = chatReducer(started, { type: 'fail', id: 'a1', error: { code: 'llm_error', message: 'boom' } });

@@ -83,6 +83,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           usage: action.done.usage,
           grounded: action.done.grounded ?? null,
           grounding: action.done.grounding ?? null,
+          latencyMs: action.done.latency_ms,
         })),
       };
     case 'fail':

@@ -24,4 +24,5 @@ export interface ChatMessage {
   /** The grounding check's verdict once the answer is complete (null: not checked). */
   grounded?: boolean | null;
   grounding?: Grounding | null;
+  latencyMs?: number;
 }

@@ -10,14 +10,12 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from pam.access import Role
-from pam.services.auth.memberships import Member, ProjectRole
 from pam.services.auth.passwords import MAX_PASSWORD_CHARS
-from pam.services.auth.users import MAX_EMAIL_CHARS, MAX_NAME_CHARS, UserInfo
+from pam.services.auth.users import MAX_EMAIL_CHARS, MAX_NAME_CHARS
 from pam.settings import AuthMode
-from pam.store.models import ApiKey, Project
 
 
 class LoginRequest(BaseModel):
@@ -32,14 +30,12 @@ class TokenOut(BaseModel):
 
 
 class ProjectRoleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     name: str
     description: str
     role: Role
-
-    @classmethod
-    def of(cls, p: ProjectRole) -> ProjectRoleOut:
-        return cls(id=p.project_id, name=p.project_name, description=p.description, role=p.role)
 
 
 class ProjectRoleList(BaseModel):
@@ -61,6 +57,8 @@ class ApiKeyCreate(BaseModel):
 
 
 class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     user_id: uuid.UUID
     name: str
@@ -68,18 +66,6 @@ class ApiKeyOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, row: ApiKey) -> ApiKeyOut:
-        return cls(
-            id=row.id,
-            user_id=row.user_id,
-            name=row.name,
-            prefix=row.prefix,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
-        )
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -105,6 +91,8 @@ class UserUpdate(BaseModel):
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     email: str
     name: str
@@ -113,19 +101,6 @@ class UserOut(BaseModel):
     has_password: bool
     created_at: datetime
     projects: list[ProjectRoleOut]
-
-    @classmethod
-    def of(cls, u: UserInfo) -> UserOut:
-        return cls(
-            id=u.id,
-            email=u.email,
-            name=u.name,
-            active=u.active,
-            is_admin=u.is_admin,
-            has_password=u.has_password,
-            created_at=u.created_at,
-            projects=[ProjectRoleOut.of(p) for p in u.projects],
-        )
 
 
 class UserPage(BaseModel):
@@ -140,14 +115,12 @@ class ProjectCreate(BaseModel):
 
 
 class ProjectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     name: str
     description: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, p: Project) -> ProjectOut:
-        return cls(id=p.id, name=p.name, description=p.description, created_at=p.created_at)
 
 
 class ProjectList(BaseModel):
@@ -159,15 +132,13 @@ class MembershipSet(BaseModel):
 
 
 class MemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     user_id: uuid.UUID
     email: str
     name: str
     active: bool
     role: Role
-
-    @classmethod
-    def of(cls, m: Member) -> MemberOut:
-        return cls(user_id=m.user_id, email=m.email, name=m.name, active=m.active, role=m.role)
 
 
 class MemberList(BaseModel):

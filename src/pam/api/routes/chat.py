@@ -5,108 +5,46 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_, select
+from pydantic import BaseModel
 
-from pam.access import Caller
-from pam.answer.events import CitationEvent, Done, Error, Status, Token, ToolCall
-from pam.api.deps import CallerDep, ServicesDep, SessionDep, rate_limited
-from pam.api.pagination import decode_cursor, encode_cursor
+from pam.access import AccessScope
+from pam.answer.events import AnswerEvent, CitationEvent, Done, Status, Token, ToolCall
+from pam.api.deps import ScopeDep, ServicesDep, rate_limited
+from pam.api.routes.chat_schemas import (
+    ChatRequest,
+    ChatResponse,
+    CitationOut,
+    CitationStreamEvent,
+    ConversationDetail,
+    ConversationEvent,
+    ConversationOut,
+    ConversationPage,
+    ConversationStarted,
+    DoneData,
+    DoneEvent,
+    ErrorData,
+    ErrorEvent,
+    GroundingOut,
+    MessageOut,
+    StatusData,
+    StatusEvent,
+    TokenData,
+    TokenEvent,
+    ToolData,
+    ToolEvent,
+    UsageOut,
+)
 from pam.api.sse import format_event, sse_response
+from pam.api.stream_schemas import stream_response
 from pam.errors import PamError
-from pam.services.chat import ChatFilters, ChatService, Started, grounding_record, owned_conversation
-from pam.store.models import Conversation, Message
+from pam.services.chat import ChatFilters, ChatService, Started, grounding_record
 
 router = APIRouter(tags=["chat"])
-
-
-class ChatFiltersIn(BaseModel):
-    projects: list[str] | None = Field(default=None, max_length=50)
-    source_types: list[Literal["folder", "upload"]] | None = None
-
-
-class ChatRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=8000)
-    conversation_id: uuid.UUID | None = None
-    filters: ChatFiltersIn | None = None
-
-
-class CitationOut(BaseModel):
-    number: int
-    segment_id: str
-    document_id: str
-    title: str
-    section_path: str
-    page: int | None
-    uri: str | None
-    quote: str
-    quote_start: int
-    quote_end: int
-
-
-class AlternativeOut(BaseModel):
-    """The extractive answer offered beside an ungrounded one; its citations are numbered on their own."""
-
-    text: str
-    citations: list[CitationOut]
-
-
-class GroundingOut(BaseModel):
-    """Why an answer failed the grounding check, and what was done about it (``PAM_UNGROUNDED``)."""
-
-    reason: Literal["empty", "no_citations", "invalid_citation", "unsupported", "wrong_language"] | None
-    action: Literal["shown", "flagged", "replaced"]
-    alternative: AlternativeOut | None = None
-
-
-class ChatResponse(BaseModel):
-    answer: str
-    citations: list[CitationOut]
-    conversation_id: uuid.UUID
-    message_id: uuid.UUID
-    usage: dict[str, Any]
-    latency_ms: int
-    provider: str
-    model: str | None = None
-    # False: the answer is not backed by the passages it cites (see `grounding.reason`).
-    grounded: bool
-    grounding: GroundingOut
-
-
-class ConversationOut(BaseModel):
-    id: uuid.UUID
-    title: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class ConversationPage(BaseModel):
-    items: list[ConversationOut]
-    next_cursor: str | None
-
-
-class MessageOut(BaseModel):
-    id: uuid.UUID
-    role: str
-    content: str
-    citations: list[CitationOut]
-    status: str
-    provider: str | None
-    error_code: str | None
-    created_at: datetime
-    # The grounding check's verdict on a finished answer; null for questions and unfinished answers.
-    grounded: bool | None = None
-    grounding: GroundingOut | None = None
-
-
-class ConversationDetail(ConversationOut):
-    messages: list[MessageOut]
 
 
 def _filters(body: ChatRequest) -> ChatFilters:
@@ -114,37 +52,37 @@ def _filters(body: ChatRequest) -> ChatFilters:
     return ChatFilters(f.projects, list(f.source_types) if f.source_types else None) if f else ChatFilters()
 
 
-async def _sse(chat: ChatService, caller: Caller, body: ChatRequest) -> AsyncIterator[str]:
+def stream_event(event: Started | AnswerEvent) -> BaseModel:
+    """One answer event as the SSE event the client receives (`event` name and `data` payload)."""
+    if isinstance(event, Started):
+        return ConversationEvent(event="conversation", data=ConversationStarted(**asdict(event)))
+    if isinstance(event, Status):
+        return StatusEvent(event="status", data=StatusData(**asdict(event)))
+    if isinstance(event, ToolCall):
+        return ToolEvent(event="tool", data=ToolData(**asdict(event)))
+    if isinstance(event, Token):
+        return TokenEvent(event="token", data=TokenData(text=event.text))
+    if isinstance(event, CitationEvent):
+        return CitationStreamEvent(event="citation", data=CitationOut(**asdict(event.citation)))
+    if isinstance(event, Done):
+        data = DoneData(
+            usage=UsageOut(**asdict(event.usage)),
+            latency_ms=event.latency_ms,
+            provider=event.provider,
+            model=event.model,
+            grounded=event.grounded,
+            grounding=GroundingOut.model_validate(grounding_record(event.grounding)),
+        )
+        return DoneEvent(event="done", data=data)
+    return ErrorEvent(event="error", data=ErrorData(**asdict(event)))
+
+
+async def _sse(chat: ChatService, scope: AccessScope, body: ChatRequest) -> AsyncIterator[str]:
     log = structlog.get_logger("pam.chat")
     try:
-        async for event in chat.stream(caller, body.message, body.conversation_id, _filters(body)):
-            if isinstance(event, Started):
-                yield format_event(
-                    "conversation",
-                    {"conversation_id": str(event.conversation_id), "message_id": str(event.message_id)},
-                )
-            elif isinstance(event, Status):
-                yield format_event("status", asdict(event))
-            elif isinstance(event, ToolCall):
-                yield format_event("tool", asdict(event))
-            elif isinstance(event, Token):
-                yield format_event("token", {"text": event.text})
-            elif isinstance(event, CitationEvent):
-                yield format_event("citation", asdict(event.citation))
-            elif isinstance(event, Done):
-                yield format_event(
-                    "done",
-                    {
-                        "usage": asdict(event.usage),
-                        "latency_ms": event.latency_ms,
-                        "provider": event.provider,
-                        "model": event.model,
-                        "grounded": event.grounded,
-                        "grounding": grounding_record(event.grounding),
-                    },
-                )
-            elif isinstance(event, Error):
-                yield format_event("error", asdict(event))
+        async for event in chat.stream(scope, body.message, body.conversation_id, _filters(body)):
+            shown = stream_event(event)
+            yield format_event(shown.event, shown.data.model_dump(mode="json"))  # type: ignore[attr-defined]
     except PamError as exc:  # before the answer started: unknown conversation, invalid input
         yield format_event("error", {"code": exc.code, "message": exc.message})
     except Exception:
@@ -158,27 +96,27 @@ async def _sse(chat: ChatService, caller: Caller, body: ChatRequest) -> AsyncIte
     "/chat/stream",
     dependencies=[rate_limited("chat")],
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {"text/event-stream": {}},
-            "description": "events conversation, status, tool, token, citation, then one done or error",
-        }
-    },
+    responses=stream_response(
+        "ChatStreamEvent",
+        "Server-Sent Events: `event: <name>` and `data: <JSON>` per event, where the pair is one "
+        "ChatStreamEvent: conversation, then status, tool, token and citation, then exactly one "
+        "done or error. Comment lines are heartbeats.",
+    ),
 )
-async def chat_stream(body: ChatRequest, services: ServicesDep, caller: CallerDep) -> StreamingResponse:
-    return sse_response(_sse(services.chat, caller, body))
+async def chat_stream(body: ChatRequest, services: ServicesDep, scope: ScopeDep) -> StreamingResponse:
+    return sse_response(_sse(services.chat, scope, body))
 
 
 @router.post("/chat", response_model=ChatResponse, dependencies=[rate_limited("chat")])
-async def chat(body: ChatRequest, services: ServicesDep, caller: CallerDep) -> ChatResponse:
-    answer = await services.chat.ask(caller, body.message, body.conversation_id, _filters(body))
+async def chat(body: ChatRequest, services: ServicesDep, scope: ScopeDep) -> ChatResponse:
+    answer = await services.chat.ask(scope, body.message, body.conversation_id, _filters(body))
     done = answer.done
     return ChatResponse(
         answer=answer.text,
         citations=[CitationOut(**asdict(c)) for c in answer.citations],
         conversation_id=answer.conversation_id,
         message_id=answer.message_id,
-        usage=asdict(done.usage),
+        usage=UsageOut(**asdict(done.usage)),
         latency_ms=done.latency_ms,
         provider=done.provider,
         model=done.model,
@@ -189,67 +127,31 @@ async def chat(body: ChatRequest, services: ServicesDep, caller: CallerDep) -> C
 
 @router.get("/conversations", response_model=ConversationPage)
 async def list_conversations(
-    session: SessionDep,
-    caller: CallerDep,
+    services: ServicesDep,
+    scope: ScopeDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ConversationPage:
-    owner = (
-        Conversation.user_id.is_(None) if caller.user_id is None else Conversation.user_id == caller.user_id
-    )
-    query = select(Conversation).where(owner).order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-    if cursor:
-        moment, last_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                Conversation.updated_at < moment,
-                and_(Conversation.updated_at == moment, Conversation.id < last_id),
-            )
-        )
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    next_cursor = encode_cursor(rows[limit - 1].updated_at, rows[limit - 1].id) if len(rows) > limit else None
+    page = await services.conversations.page(scope, limit=limit, cursor=cursor)
     return ConversationPage(
-        items=[
-            ConversationOut(id=c.id, title=c.title, created_at=c.created_at, updated_at=c.updated_at)
-            for c in rows[:limit]
-        ],
-        next_cursor=next_cursor,
+        items=[ConversationOut.model_validate(c) for c in page.items],
+        total=page.total or 0,
+        next_cursor=page.next_cursor,
     )
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
 async def get_conversation(
-    conversation_id: uuid.UUID, session: SessionDep, caller: CallerDep
+    conversation_id: uuid.UUID, services: ServicesDep, scope: ScopeDep
 ) -> ConversationDetail:
-    conv = await owned_conversation(session, caller, conversation_id)
-    messages = await session.scalars(
-        select(Message).where(Message.conversation_id == conv.id).order_by(Message.created_at, Message.id)
-    )
+    found = await services.conversations.get(scope, conversation_id)
     return ConversationDetail(
-        id=conv.id,
-        title=conv.title,
-        created_at=conv.created_at,
-        updated_at=conv.updated_at,
-        messages=[
-            MessageOut(
-                id=m.id,
-                role=m.role,
-                content=m.content,
-                citations=[CitationOut(**c) for c in m.citations],
-                status=m.status,
-                provider=m.provider,
-                error_code=m.error_code,
-                created_at=m.created_at,
-                grounded=m.grounded,
-                grounding=GroundingOut.model_validate(m.grounding) if m.grounding else None,
-            )
-            for m in messages
-        ],
+        **ConversationOut.model_validate(found.conversation).model_dump(),
+        messages=[MessageOut.model_validate(m) for m in found.messages],
     )
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204, response_class=Response)
-async def delete_conversation(conversation_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> Response:
-    conv = await owned_conversation(session, caller, conversation_id)
-    await session.delete(conv)
+async def delete_conversation(conversation_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> Response:
+    await services.conversations.delete(scope, conversation_id)
     return Response(status_code=204)

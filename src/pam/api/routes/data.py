@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from pam.api.deps import CallerDep, ServicesDep, SessionDep
-from pam.data.catalog import DataCatalog
-from pam.data.models import Cell
-from pam.data.scope import readable_projects
-from pam.errors import NotFound, Unavailable
-from pam.services.container import Services
+from pam.api.deps import ScopeDep, ServicesDep
+from pam.formats.result_text import Cell
 
 router = APIRouter(prefix="/data", tags=["data"])
 MAX_SQL_CHARS = 20_000
 
 
 class ColumnOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     type: str
     samples: list[str]
 
 
 class TableOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str = Field(description="the name to use in SQL")
     project_id: uuid.UUID
     project: str
@@ -55,57 +54,22 @@ class QueryOut(BaseModel):
     tables: list[str] = Field(description="the tables the query read")
 
 
-def _catalog(services: Services) -> DataCatalog:
-    # getattr until `Services` carries `data` everywhere: without it, say so rather than fail oddly.
-    catalog: DataCatalog | None = getattr(services, "data", None)
-    if catalog is None:
-        raise Unavailable("the data catalog is not configured")
-    return catalog
-
-
 @router.get("/tables", response_model=TableList)
 async def list_tables(
-    services: ServicesDep,
-    session: SessionDep,
-    caller: CallerDep,
-    project: str | None = Query(default=None, max_length=200),
+    services: ServicesDep, scope: ScopeDep, project: str | None = Query(default=None, max_length=200)
 ) -> TableList:
-    catalog = _catalog(services)
-    projects = await readable_projects(session, caller, project)
-    if project and not projects:
-        raise NotFound("project not found")
-    tables = await asyncio.to_thread(catalog.visible_tables, list(projects))
-    return TableList(
-        tables=[
-            TableOut(
-                name=v.name,
-                project_id=v.project_id,
-                project=projects.get(v.project_id, ""),
-                document_id=v.table.document_id,
-                source_name=v.table.source_name,
-                origin=v.table.origin,
-                row_count=v.table.row_count,
-                columns=[
-                    ColumnOut(name=c.name, type=c.type, samples=list(c.samples)) for c in v.table.columns
-                ],
-            )
-            for v in tables
-        ]
-    )
+    tables = await services.tables.list_tables(scope, project)
+    return TableList(tables=[TableOut.model_validate(t) for t in tables])
 
 
 @router.post("/query", response_model=QueryOut)
-async def query(body: QueryIn, services: ServicesDep, session: SessionDep, caller: CallerDep) -> QueryOut:
-    catalog = _catalog(services)
-    projects = await readable_projects(session, caller, body.project)
-    if body.project and not projects:
-        raise NotFound("project not found")
-    result = await asyncio.to_thread(catalog.query, body.sql, list(projects))
+async def query(body: QueryIn, services: ServicesDep, scope: ScopeDep) -> QueryOut:
+    result = await services.tables.query(scope, body.sql, body.project)
     return QueryOut(
         sql=result.sql,
         columns=list(result.columns),
         rows=[list(row) for row in result.rows],
-        row_count=result.row_count,
+        row_count=len(result.rows),
         truncated=result.truncated,
         elapsed_ms=result.elapsed_ms,
         tables=[t.name for t in result.tables],

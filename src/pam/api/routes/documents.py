@@ -5,22 +5,24 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from pam.api.deps import CallerDep, ServicesDep, SessionDep
+from pam.api.deps import ScopeDep, ServicesDep
 from pam.api.routes.ingest_schemas import TaskOut
-from pam.data.sync import CatalogSink
-from pam.services import documents
-from pam.services.projects import project_by_name
-from pam.store.models import Document, Segment
+from pam.services.documents import DocumentQuery
 from pam.store.types import utcnow
 
 router = APIRouter(tags=["documents"])
+# Segment positions are 64-bit integers in the database; a larger cursor cannot name one.
+MAX_POSITION = 2**63 - 1
 
 
 class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     project_id: uuid.UUID
     title: str
@@ -36,24 +38,10 @@ class DocumentOut(BaseModel):
     updated_at: datetime
     modified_at: datetime | None
 
+    @field_validator("tags", mode="before")
     @classmethod
-    def of(cls, d: Document) -> DocumentOut:
-        return cls(
-            id=d.id,
-            project_id=d.project_id,
-            title=d.title,
-            uri=d.uri,
-            source_type=d.source_type,
-            mime_type=d.mime_type,
-            size_bytes=d.size_bytes,
-            status=d.status,
-            error=d.error,
-            segment_count=d.segment_count,
-            tags=list(d.tags or []),
-            created_at=d.created_at,
-            updated_at=d.updated_at,
-            modified_at=d.modified_at,
-        )
+    def _no_tags(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class DocumentPage(BaseModel):
@@ -63,6 +51,8 @@ class DocumentPage(BaseModel):
 
 
 class SegmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     position: int
     content: str
@@ -72,20 +62,6 @@ class SegmentOut(BaseModel):
     char_start: int
     char_end: int
     token_count: int
-
-    @classmethod
-    def of(cls, s: Segment) -> SegmentOut:
-        return cls(
-            id=s.id,
-            position=s.position,
-            content=s.content,
-            section_path=s.section_path,
-            segment_type=s.segment_type,
-            page=s.page,
-            char_start=s.char_start,
-            char_end=s.char_end,
-            token_count=s.token_count,
-        )
 
 
 class DocumentDetail(DocumentOut):
@@ -103,8 +79,8 @@ class SegmentDetail(SegmentOut):
 
 @router.get("/documents", response_model=DocumentPage)
 async def list_documents(
-    session: SessionDep,
-    caller: CallerDep,
+    services: ServicesDep,
+    scope: ScopeDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in the title")] = None,
@@ -113,68 +89,79 @@ async def list_documents(
     status: Annotated[Literal["active", "error", "deleted", "all"], Query()] = "active",
     sort: Annotated[Literal["-created_at", "-updated_at", "title"], Query()] = "-created_at",
 ) -> DocumentPage:
-    projects = None
-    if project is not None:
-        found = await project_by_name(session, project)
-        projects = [found.id] if found is not None else []
-    items, total, next_cursor = await documents.list_documents(
-        session,
-        caller,
-        documents.DocumentQuery(q or None, projects, source_type, status, sort, limit, cursor),
+    page = await services.documents.page(
+        scope, DocumentQuery(q or None, project, source_type, status, sort, limit, cursor)
     )
-    return DocumentPage(items=[DocumentOut.of(d) for d in items], total=total, next_cursor=next_cursor)
+    return DocumentPage(
+        items=[DocumentOut.model_validate(d) for d in page.items],
+        total=page.total or 0,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/documents/{document_id}", response_model=DocumentDetail)
 async def get_document(
     document_id: uuid.UUID,
-    session: SessionDep,
-    caller: CallerDep,
+    services: ServicesDep,
+    scope: ScopeDep,
     segments_limit: Annotated[int, Query(ge=0, le=500)] = 50,
-    segments_after: Annotated[int, Query(ge=-1, description="position of the last segment seen")] = -1,
+    segments_after: Annotated[
+        int, Query(ge=-1, le=MAX_POSITION, description="position of the last segment seen")
+    ] = -1,
 ) -> DocumentDetail:
-    doc = await documents.readable_document(session, caller, document_id)
-    segs = await documents.document_segments(
-        session, doc.id, after_position=segments_after, limit=segments_limit + 1
+    found = await services.documents.get(
+        scope, document_id, segments_after=segments_after, segments_limit=segments_limit
     )
-    more = len(segs) > segments_limit
-    segs = segs[:segments_limit]
     return DocumentDetail(
-        **DocumentOut.of(doc).model_dump(),
-        segments=[SegmentOut.of(s) for s in segs],
-        next_segment_cursor=segs[-1].position if more and segs else None,
+        **DocumentOut.model_validate(found.document).model_dump(),
+        segments=[SegmentOut.model_validate(s) for s in found.segments],
+        next_segment_cursor=found.next_segment_cursor,
+    )
+
+
+@router.get(
+    "/documents/{document_id}/original",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the document's original file (folder and upload sources), as an attachment",
+        }
+    },
+)
+async def get_original(document_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> Response:
+    original = await services.documents.original(scope, document_id)
+    return Response(
+        content=original.data,
+        media_type=original.media_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(original.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            # An HTML or SVG original must never run as a page of this origin.
+            "Content-Security-Policy": "sandbox",
+        },
     )
 
 
 @router.delete("/documents/{document_id}", status_code=204, response_class=Response)
-async def delete_document(
-    document_id: uuid.UUID, services: ServicesDep, session: SessionDep, caller: CallerDep
-) -> Response:
-    doc = await documents.delete_document(session, caller, document_id)
-    await session.commit()
-    await services.sync_index()
-    await CatalogSink(services.data).document_deleted(doc.project_id, doc.id, doc.source_id)
+async def delete_document(document_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> Response:
+    await services.documents.delete(scope, document_id)
     return Response(status_code=204)
 
 
 @router.post("/documents/{document_id}/reindex", status_code=202, response_model=TaskOut)
-async def reindex_document(
-    document_id: uuid.UUID, services: ServicesDep, session: SessionDep, caller: CallerDep
-) -> TaskOut:
-    task = await documents.reindex_task(session, caller, document_id)
-    await session.commit()
-    await services.tasks.submit(task.id)
-    return TaskOut.of(task, utcnow())
+async def reindex_document(document_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> TaskOut:
+    return TaskOut.of(await services.documents.reindex(scope, document_id), utcnow())
 
 
 @router.get("/segments/{segment_id}", response_model=SegmentDetail)
-async def get_segment(segment_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> SegmentDetail:
-    seg, doc, before, after = await documents.segment_with_neighbours(session, caller, segment_id)
+async def get_segment(segment_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> SegmentDetail:
+    found = await services.documents.segment(scope, segment_id)
     return SegmentDetail(
-        **SegmentOut.of(seg).model_dump(),
-        document_id=doc.id,
-        title=doc.title,
-        uri=doc.uri,
-        previous=[SegmentOut.of(s) for s in before],
-        next=[SegmentOut.of(s) for s in after],
+        **SegmentOut.model_validate(found.segment).model_dump(),
+        document_id=found.document.id,
+        title=found.document.title,
+        uri=found.document.uri,
+        previous=[SegmentOut.model_validate(s) for s in found.before],
+        next=[SegmentOut.model_validate(s) for s in found.after],
     )

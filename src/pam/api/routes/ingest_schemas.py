@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from pam.store.models import IngestionTask, TaskItem
+from pam.services.ingestion import TaskReport
 
 
 class FolderIngestRequest(BaseModel):
@@ -20,6 +21,8 @@ class FolderIngestRequest(BaseModel):
 
 
 class TaskItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     path: str
     stage: str
@@ -27,18 +30,6 @@ class TaskItemOut(BaseModel):
     segments: int
     error_code: str | None
     error: str | None
-
-    @classmethod
-    def of(cls, item: TaskItem) -> TaskItemOut:
-        return cls(
-            id=item.id,
-            path=item.path,
-            stage=item.stage,
-            document_id=item.document_id,
-            segments=item.segments,
-            error_code=item.error_code,
-            error=item.error,
-        )
 
 
 class TaskOut(BaseModel):
@@ -66,7 +57,8 @@ class TaskOut(BaseModel):
     created_by: str
 
     @classmethod
-    def of(cls, task: IngestionTask, now: datetime) -> TaskOut:
+    def of(cls, task: Any, now: datetime) -> TaskOut:
+        """From a task row as a use case returned it (any object with the task's attributes)."""
         end = task.finished_at or now
         elapsed = (end - task.started_at).total_seconds() if task.started_at else None
         rate = task.processed / elapsed if elapsed and elapsed > 0 and task.processed else None
@@ -104,7 +96,17 @@ class TaskDetail(TaskOut):
     items_total: int
     errors: list[TaskItemOut] = Field(description="every failed document (up to 1000)")
 
+    @classmethod
+    def of_report(cls, report: TaskReport, now: datetime) -> TaskDetail:
+        return cls(
+            **TaskOut.of(report.task, now).model_dump(),
+            items=[TaskItemOut.model_validate(i) for i in report.items],
+            items_total=report.items_total,
+            errors=[TaskItemOut.model_validate(i) for i in report.errors],
+        )
+
 
 class TaskPage(BaseModel):
     items: list[TaskOut]
+    total: int
     next_cursor: str | None

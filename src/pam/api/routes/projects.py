@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pam.api.deps import CallerDep, SessionDep
+from pam.api.deps import ScopeDep
 from pam.api.routes.auth_schemas import ProjectRoleList, ProjectRoleOut
-from pam.services.auth.project_admin import readable_projects
 
 router = APIRouter(tags=["projects"])
 
 
 @router.get("/projects", response_model=ProjectRoleList)
-async def my_projects(session: SessionDep, caller: CallerDep) -> ProjectRoleList:
-    return ProjectRoleList(items=[ProjectRoleOut.of(p) for p in await readable_projects(session, caller)])
+async def my_projects(scope: ScopeDep) -> ProjectRoleList:
+    return ProjectRoleList(items=[ProjectRoleOut.model_validate(p) for p in scope.projects])

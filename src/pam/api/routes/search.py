@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from pam.api.deps import CallerDep, ServicesDep, SessionDep, rate_limited
+from pam.api.deps import ScopeDep, ServicesDep, rate_limited
 from pam.search.query_text import MAX_QUERY_CHARS
-from pam.services.search_scope import scoped_filters
+from pam.services.search_scope import RequestedFilters
 
 router = APIRouter(tags=["search"])
 
@@ -36,6 +36,8 @@ class SearchRequest(BaseModel):
 
 
 class SearchHitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     segment_id: uuid.UUID
     document_id: uuid.UUID
     title: str
@@ -57,13 +59,9 @@ class SearchResponse(BaseModel):
 
 
 @router.post("/search", response_model=SearchResponse, dependencies=[rate_limited("search")])
-async def search(
-    body: SearchRequest, services: ServicesDep, session: SessionDep, caller: CallerDep
-) -> SearchResponse:
+async def search(body: SearchRequest, services: ServicesDep, scope: ScopeDep) -> SearchResponse:
     f = body.filters
-    filters = await scoped_filters(
-        session,
-        caller,
+    requested = RequestedFilters(
         projects=f.projects,
         source_types=f.source_types,
         sources=f.sources,
@@ -72,25 +70,11 @@ async def search(
         updated_after=f.updated_after,
         updated_before=f.updated_before,
     )
-    result = await services.search.search(body.query, filters, mode=body.mode, k=body.k)
+    result = await services.search.search(scope, body.query, requested, mode=body.mode, k=body.k)
     return SearchResponse(
         query=result.query,
         mode=result.mode,
-        results=[
-            SearchHitOut(
-                segment_id=h.segment_id,
-                document_id=h.document_id,
-                title=h.title,
-                uri=h.uri,
-                source_type=h.source_type,
-                section_path=h.section_path,
-                segment_type=h.segment_type,
-                page=h.page,
-                score=h.score,
-                snippet=h.snippet,
-            )
-            for h in result.hits
-        ],
+        results=[SearchHitOut.model_validate(h) for h in result.hits],
         took_ms=result.took_ms,
         cached=result.cached,
     )

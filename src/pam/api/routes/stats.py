@@ -8,10 +8,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from pam.api.deps import CallerDep, ServicesDep, SessionDep
+from pam.api.deps import ScopeDep, ServicesDep
 from pam.api.routes.ingest_schemas import TaskOut
 from pam.api.schemas import ComponentHealth
-from pam.services.stats import gather_counts
 from pam.store.types import utcnow
 
 router = APIRouter(tags=["admin"])
@@ -37,10 +36,9 @@ class StatsResponse(BaseModel):
 
 
 @router.get("/stats", response_model=StatsResponse)
-async def stats(services: ServicesDep, session: SessionDep, caller: CallerDep) -> StatsResponse:
-    counts = await gather_counts(session, caller)
-    index = services.index
-    size = await index.size()
+async def stats(services: ServicesDep, scope: ScopeDep) -> StatsResponse:
+    found = await services.stats.gather(scope)
+    counts, index = found.counts, found.index
     now = utcnow()
     return StatsResponse(
         projects=counts.projects,
@@ -50,19 +48,15 @@ async def stats(services: ServicesDep, session: SessionDep, caller: CallerDep) -
             "error": counts.documents_error,
             "deleted": counts.documents_deleted,
         },
-        segments=size.segments,
+        segments=index.segments,
         index=IndexStats(
-            segments=size.segments,
+            segments=index.segments,
             generation=index.generation,
-            vector_bytes=size.vector_bytes,
-            health=ComponentHealth(**asdict(await index.health())),
+            vector_bytes=index.vector_bytes,
+            health=ComponentHealth(**asdict(index.health)),
         ),
         last_document_update=counts.last_document_update,
         last_ingestion=counts.last_task_finished,
         recent_tasks=[TaskOut.of(t, now) for t in counts.recent_tasks],
-        search_cache={
-            "hits": services.search.cache.hits,
-            "misses": services.search.cache.misses,
-            "size": len(services.search.cache),
-        },
+        search_cache={"hits": found.cache_hits, "misses": found.cache_misses, "size": found.cache_size},
     )

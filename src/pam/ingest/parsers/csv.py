@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from types import MappingProxyType
 
 from pam.errors import ParseError
+from pam.formats.encoding import decode_text
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.titles import file_extension, filename_stem
 from pam.ingest.parsers.base import Block, ParsedDocument
-from pam.ingest.parsers.encoding import decode_text
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
 from pam.ingest.parsers.table_text import render_row, row_groups
-from pam.ingest.parsers.titles import file_extension, filename_stem
 
 _CANDIDATES = (",", "\t", ";", "|")
 _DELIMITER_NAMES = MappingProxyType({",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"})

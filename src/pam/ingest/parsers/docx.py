@@ -14,11 +14,11 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from pam.errors import ParseError
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.titles import pick_title
+from pam.formats.zip_guard import check_office_container
 from pam.ingest.parsers.base import Block, ParsedDocument
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
 from pam.ingest.parsers.table_text import render_table
-from pam.ingest.parsers.titles import pick_title
-from pam.ingest.parsers.zip_guard import check_office_container
 
 _HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 _LIST_STYLE = re.compile(r"^list", re.IGNORECASE)

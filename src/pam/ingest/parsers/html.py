@@ -14,13 +14,13 @@ from types import MappingProxyType
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pam.errors import ParseError
+from pam.formats.encoding import decode_text
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.titles import pick_title
 from pam.ingest.parsers.base import Block, BlockKind, ParsedDocument
-from pam.ingest.parsers.encoding import decode_text
 from pam.ingest.parsers.html_strip import SKIPPED_TAGS, nesting_depth, text_paragraphs
 from pam.ingest.parsers.html_tree import TEXT_TAG, flat_text, table_rows, walk
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
 from pam.ingest.parsers.table_text import render_table
-from pam.ingest.parsers.titles import pick_title
 
 _HEADINGS = MappingProxyType({f"h{i}": i for i in range(1, 7)})
 _BLOCK_TAGS = frozenset(

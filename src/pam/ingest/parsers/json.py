@@ -8,11 +8,11 @@ import json
 from collections.abc import Iterator
 
 from pam.errors import ParseError
+from pam.formats.encoding import decode_text
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.titles import file_extension, pick_title
 from pam.ingest.parsers.base import Block, ParsedDocument
-from pam.ingest.parsers.encoding import decode_text
 from pam.ingest.parsers.json_paths import path_lines, top_level_groups
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
-from pam.ingest.parsers.titles import file_extension, pick_title
 
 _LINES_EXTENSIONS = (".jsonl", ".ndjson")
 

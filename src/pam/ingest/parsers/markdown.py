@@ -13,14 +13,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pam.errors import ParseError
+from pam.formats.encoding import decode_text
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.titles import pick_title
 from pam.ingest.parsers.base import Block, BlockKind, ParsedDocument
-from pam.ingest.parsers.encoding import decode_text
 from pam.ingest.parsers.front_matter import split_front_matter
 from pam.ingest.parsers.html_strip import text_paragraphs
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
 from pam.ingest.parsers.paragraphs import split_paragraphs
 from pam.ingest.parsers.table_text import render_table
-from pam.ingest.parsers.titles import pick_title
 
 # markdown-it recurses a few Python frames per nested container; 40 levels (about 19 nested
 # lists) is far beyond real documents and far below the interpreter's recursion limit.

@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 
 from pam.errors import ParseError
+from pam.formats.cell_values import cell_text
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.titles import filename_stem
 from pam.ingest.parsers.base import Block, ParsedDocument
-from pam.ingest.parsers.cell_values import cell_text
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
 from pam.ingest.parsers.table_text import render_row, row_groups
-from pam.ingest.parsers.titles import filename_stem
 
 _BATCH = 1024
 

@@ -14,10 +14,10 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pam.errors import ParseError
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.titles import pick_title
 from pam.ingest.parsers.base import Block, ParsedDocument
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
 from pam.ingest.parsers.paragraphs import split_paragraphs
-from pam.ingest.parsers.titles import pick_title
 
 # Process-wide on purpose: two registries (two apps in one process) must not call PDFium at once.
 _PDFIUM_LOCK = threading.Lock()

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pam.errors import ParseError
+from pam.formats.limits import ParseLimits
+from pam.formats.titles import file_extension
 from pam.ingest.parsers.base import ParsedDocument, Parser
 from pam.ingest.parsers.csv import CsvParser
 from pam.ingest.parsers.docx import DocxParser
 from pam.ingest.parsers.html import HtmlParser
 from pam.ingest.parsers.json import JsonParser
-from pam.ingest.parsers.limits import ParseLimits
 from pam.ingest.parsers.markdown import MarkdownParser
 from pam.ingest.parsers.parquet import ParquetParser
 from pam.ingest.parsers.pdf import PdfParser
 from pam.ingest.parsers.text import TextParser
-from pam.ingest.parsers.titles import file_extension
 from pam.ingest.parsers.xlsx import XlsxParser
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pam.errors import ParseError
+from pam.formats.encoding import decode_text
+from pam.formats.limits import ParseLimits, check_input
+from pam.formats.titles import filename_stem
 from pam.ingest.parsers.base import Block, ParsedDocument
-from pam.ingest.parsers.encoding import decode_text
-from pam.ingest.parsers.limits import ParseLimits, check_input
 from pam.ingest.parsers.paragraphs import split_paragraphs
-from pam.ingest.parsers.titles import filename_stem
 
 
 class TextParser:

@@ -14,14 +14,14 @@ from typing import Any
 import openpyxl
 
 from pam.errors import ParseError
+from pam.formats.cell_values import cell_text
+from pam.formats.limits import Deadline, ParseLimits, check_input
+from pam.formats.sheet_regions import SheetLayout, workbook_regions
+from pam.formats.sheet_tables import LoadLimits
+from pam.formats.titles import clean_title, filename_stem
+from pam.formats.zip_guard import check_office_container
 from pam.ingest.parsers.base import Block, ParsedDocument
-from pam.ingest.parsers.cell_values import cell_text
-from pam.ingest.parsers.limits import Deadline, ParseLimits, check_input
-from pam.ingest.parsers.sheet_regions import SheetLayout, workbook_regions
-from pam.ingest.parsers.sheet_tables import LoadLimits
 from pam.ingest.parsers.table_text import render_row, row_groups, trim_trailing_blanks
-from pam.ingest.parsers.titles import clean_title, filename_stem
-from pam.ingest.parsers.zip_guard import check_office_container
 
 
 class _SheetReader:

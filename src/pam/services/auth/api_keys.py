@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.errors import InvalidInput, NotFound
@@ -54,6 +54,9 @@ async def create_key(session: AsyncSession, user_id: uuid.UUID, name: str) -> tu
     name = name.strip()
     if not name or len(name) > MAX_NAME_CHARS:
         raise InvalidInput(f"a key needs a name of 1 to {MAX_NAME_CHARS} characters")
+    # Take the user's row lock first (an UPDATE locks on every backend; SQLite takes its write lock),
+    # so concurrent creations count one after another and the limit holds.
+    await session.execute(update(User).where(User.id == user_id).values(updated_at=utcnow()))
     active = await list_keys(session, user_id)
     if len(active) >= MAX_KEYS_PER_USER:
         raise InvalidInput(f"a user may have at most {MAX_KEYS_PER_USER} active keys; revoke one first")

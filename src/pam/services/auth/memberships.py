@@ -9,19 +9,11 @@ from typing import get_args
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.access import Role
+from pam.access import ProjectGrant, Role
 from pam.errors import InvalidInput, NotFound
 from pam.store.models import Membership, Project, User
 
 ROLES: tuple[Role, ...] = get_args(Role)
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectRole:
-    project_id: uuid.UUID
-    project_name: str
-    description: str
-    role: Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +40,16 @@ async def roles_of(session: AsyncSession, user_id: uuid.UUID) -> dict[uuid.UUID,
     return {project_id: parse_role(role) for project_id, role in rows if role in ROLES}
 
 
-async def project_roles(session: AsyncSession, user_id: uuid.UUID) -> list[ProjectRole]:
+async def project_roles(session: AsyncSession, user_id: uuid.UUID) -> list[ProjectGrant]:
     rows = await session.execute(
         select(Project.id, Project.name, Project.description, Membership.role)
         .join(Membership, Membership.project_id == Project.id)
         .where(Membership.user_id == user_id)
         .order_by(Project.name)
     )
-    return [ProjectRole(pid, name, desc, parse_role(role)) for pid, name, desc, role in rows if role in ROLES]
+    return [
+        ProjectGrant(pid, name, desc, parse_role(role)) for pid, name, desc, role in rows if role in ROLES
+    ]
 
 
 async def set_role(

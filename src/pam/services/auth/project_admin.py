@@ -8,9 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.access import Caller
 from pam.errors import Conflict, InvalidInput, NotFound
-from pam.services.auth.memberships import ProjectRole
 from pam.store.models import Project
 
 MAX_NAME_CHARS = 200
@@ -50,21 +48,5 @@ async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
     return project
 
 
-async def readable_projects(session: AsyncSession, caller: Caller) -> list[ProjectRole]:
-    """Every project the caller can read, with the role they hold there (admins: all, as admin)."""
-    if caller.is_admin:
-        projects = await list_projects(session)
-    elif caller.roles:
-        projects = list(
-            await session.scalars(
-                select(Project).where(Project.id.in_(list(caller.roles))).order_by(Project.name)
-            )
-        )
-    else:
-        projects = []
-    result = []
-    for project in projects:
-        role = caller.role_in(project.id)
-        if role is not None:
-            result.append(ProjectRole(project.id, project.name, project.description, role))
-    return result
+async def project_by_name(session: AsyncSession, name: str) -> Project | None:
+    return await session.scalar(select(Project).where(Project.name == name))

@@ -31,28 +31,13 @@ def default_limits() -> dict[Action, Limit]:
 
 
 def limits_from(settings: Settings) -> dict[Action, Limit]:
-    """The limits the settings ask for, falling back to `default_limits` for any not configured.
-
-    Read with getattr so the optional `rate_limit_*` fields take effect as soon as Settings has them.
-    """
-    limits = default_limits()
-    per_minute: dict[Action, str] = {
-        "chat": "rate_limit_chat_per_minute",
-        "search": "rate_limit_search_per_minute",
-        "ingest": "rate_limit_ingest_per_minute",
+    """The limits the settings ask for (PAM_RATE_LIMIT_*); 0 events means unlimited."""
+    return {
+        "login": Limit(events=settings.rate_limit_login, window_s=settings.rate_limit_login_window_s),
+        "chat": Limit(events=settings.rate_limit_chat_per_minute, window_s=60.0),
+        "search": Limit(events=settings.rate_limit_search_per_minute, window_s=60.0),
+        "ingest": Limit(events=settings.rate_limit_ingest_per_minute, window_s=60.0),
     }
-    for action, name in per_minute.items():
-        value = getattr(settings, name, None)
-        if isinstance(value, int):
-            limits[action] = Limit(events=value, window_s=60.0)
-    login = getattr(settings, "rate_limit_login", None)
-    window = getattr(settings, "rate_limit_login_window_s", None)
-    if isinstance(login, int) or isinstance(window, (int, float)):
-        limits["login"] = Limit(
-            events=login if isinstance(login, int) else limits["login"].events,
-            window_s=float(window) if isinstance(window, (int, float)) else limits["login"].window_s,
-        )
-    return limits
 
 
 class RateLimiter(Protocol):

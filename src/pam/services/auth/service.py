@@ -7,18 +7,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import structlog
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.access import LOCAL_ADMIN, Caller
+from pam.access import LOCAL_ADMIN, AccessScope, Caller
 from pam.errors import InvalidInput, Unauthorized
-from pam.services.auth.caller import caller_for_user, caller_from_header
+from pam.services.access import load_scope
+from pam.services.auth.caller import caller_from_header
 from pam.services.auth.memory_ratelimit import SlidingWindowLimiter
 from pam.services.auth.passwords import MAX_PASSWORD_CHARS, Passwords
 from pam.services.auth.ratelimit import Action, Limit, RateLimiter, default_limits, limits_from
 from pam.services.auth.secret import load_jwt_secret
 from pam.services.auth.tokens import AccessToken, TokenCodec
-from pam.services.auth.users import require_user_by_email, user_by_email
+from pam.services.auth.users import user_by_email
 from pam.settings import AuthMode, Settings
+from pam.store.models import User
 
 log = structlog.get_logger("pam.auth")
 _LOGIN_FAILED = "invalid email or password"
@@ -55,12 +58,24 @@ class AuthServices:
             limits=chosen,
         )
 
-    async def caller(self, session: AsyncSession, authorization: str | None) -> Caller:
-        if self.mode == "none":
-            return LOCAL_ADMIN
-        return await caller_from_header(session, self.tokens, authorization)
+    async def scope(self, authorization: str | None) -> AccessScope:
+        """Who is calling and which projects they reach, in one short transaction of its own.
 
-    async def login(self, session: AsyncSession, email: str, password: str, *, client: str) -> AccessToken:
+        Nothing is held afterwards: a request (or a stream) keeps no connection for its caller.
+        """
+        async with self.sessions.begin() as session:  # begin: an API key's last use may be written
+            caller = (
+                LOCAL_ADMIN
+                if self.mode == "none"
+                else await caller_from_header(session, self.tokens, authorization)
+            )
+            return await load_scope(session, caller)
+
+    async def scope_of(self, caller: Caller) -> AccessScope:
+        async with self.sessions() as session:
+            return await load_scope(session, caller)
+
+    async def login(self, email: str, password: str, *, client: str) -> AccessToken:
         """A token for valid credentials. Limited per client address and per email before any hashing."""
         if self.mode == "none":
             raise InvalidInput(
@@ -71,7 +86,8 @@ class AuthServices:
         await self.limiter.hit("login", f"email:{normalized}")
         if len(password) > MAX_PASSWORD_CHARS:
             raise Unauthorized(_LOGIN_FAILED)
-        user = await user_by_email(session, normalized) if normalized else None
+        async with self.sessions() as session:
+            user = await user_by_email(session, normalized) if normalized else None
         known = user is not None and user.active
         ok = await self.passwords.verify_async(user.password_hash if user and known else None, password)
         if user is None or not known or not ok:
@@ -79,8 +95,14 @@ class AuthServices:
             raise Unauthorized(_LOGIN_FAILED)
         assert user.password_hash is not None
         if self.passwords.needs_rehash(user.password_hash):
-            user.password_hash = await self.passwords.hash_async(password)
-            await session.flush()
+            rehashed = await self.passwords.hash_async(password)
+            async with self.sessions.begin() as session:
+                await session.execute(
+                    update(User)
+                    .where(User.id == user.id, User.password_hash == user.password_hash)
+                    .values(password_hash=rehashed)
+                )
+            user.password_hash = rehashed
         log.info("login", user_id=str(user.id))
         return self.tokens.issue(user.id, self.tokens.version_of(user.password_hash))
 
@@ -91,13 +113,6 @@ class AuthServices:
             return
         key = f"user:{caller.user_id}" if caller.user_id is not None else f"ip:{client}"
         await self.limiter.hit(action, key)
-
-    async def caller_for_email(self, session: AsyncSession, email: str) -> Caller:
-        """The `Caller` of an active user, for processes that act as a named user (CLI, MCP over stdio)."""
-        user = await require_user_by_email(session, email)
-        if not user.active:
-            raise Unauthorized("this user is disabled")
-        return await caller_for_user(session, user, via="local")
 
     async def close(self) -> None:
         """Nothing to release in process; a Redis limiter would close its connection here."""

@@ -7,12 +7,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pam.access import ProjectGrant
 from pam.errors import Conflict, InvalidInput, NotFound
-from pam.services.auth.memberships import ProjectRole, project_roles
+from pam.services.auth.memberships import project_roles
 from pam.services.auth.passwords import Passwords, validate_new_password
 from pam.store.models import User
 
@@ -31,7 +32,7 @@ class UserInfo:
     is_admin: bool
     has_password: bool
     created_at: datetime
-    projects: list[ProjectRole]
+    projects: list[ProjectGrant]
 
 
 def normalize_email(raw: str) -> str:
@@ -136,14 +137,5 @@ async def user_info(session: AsyncSession, user: User) -> UserInfo:
     )
 
 
-async def list_users(
-    session: AsyncSession, *, limit: int, after: tuple[datetime, uuid.UUID] | None = None
-) -> tuple[list[UserInfo], int]:
-    """One page of users, oldest first (keyset on created_at, id), and the total count."""
-    query = select(User).order_by(User.created_at, User.id).limit(limit)
-    if after is not None:
-        moment, last_id = after
-        query = query.where(or_(User.created_at > moment, and_(User.created_at == moment, User.id > last_id)))
-    users = list(await session.scalars(query))
-    total = int(await session.scalar(select(func.count()).select_from(User)) or 0)
-    return [await user_info(session, u) for u in users], total
+def all_users() -> Select[tuple[User]]:
+    return select(User)

@@ -1,7 +1,7 @@
 """messages.grounded and messages.grounding: the grounding check's verdict on each stored answer
 
 Revision ID: 0004_grounded
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07
 
 Both columns are nullable and have no default, so adding them rewrites no rows and takes no long
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_grounded"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

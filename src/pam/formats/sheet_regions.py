@@ -23,11 +23,11 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from pam.errors import ParseError
-from pam.ingest.parsers.cell_values import cell_text
-from pam.ingest.parsers.identifiers import column_names, sanitize
-from pam.ingest.parsers.limits import ParseLimits
-from pam.ingest.parsers.sheet_tables import LoadLimits, TableData
-from pam.ingest.parsers.zip_guard import check_office_container
+from pam.formats.cell_values import cell_text
+from pam.formats.identifiers import column_names, sanitize
+from pam.formats.limits import ParseLimits
+from pam.formats.sheet_tables import LoadLimits, TableData
+from pam.formats.zip_guard import check_office_container
 
 MAX_LABEL_WORDS = 4
 

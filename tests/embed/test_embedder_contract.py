@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from pam.ingest.embedder.base import Embedder
-from pam.ingest.embedder.fake import DeterministicEmbedder
-from pam.ingest.embedder.minilm import MiniLMEmbedder
+from pam.embed.base import Embedder
+from pam.embed.fake import DeterministicEmbedder
+from pam.embed.minilm import MiniLMEmbedder
 
 TEXTS = [
     "The nightly pipeline finished late because the upstream export was delayed.",

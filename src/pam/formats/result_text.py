@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pam.data.models import Cell
+# One result cell as it crosses a border: JSON scalars only (dates, decimals and nested values become text).
+Cell = str | int | float | bool | None
 
 
 def format_value(value: Cell) -> str:

@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from pam.embed.base import Vectors
+from pam.embed.minilm_tokenizer import MAX_SEQ_LENGTH, MiniLMTokenizer
 from pam.errors import Unavailable
-from pam.ingest.embedder.base import Vectors
-from pam.ingest.embedder.minilm_tokenizer import MAX_SEQ_LENGTH, MiniLMTokenizer
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2:onnx-int8"
 DIM = 384
@@ -33,7 +33,7 @@ def default_model_path() -> Path:
 
 
 class MiniLMEmbedder:
-    """Implements `pam.ingest.embedder.base.Embedder`.
+    """Implements `pam.embed.base.Embedder`.
 
     `threads` sets onnxruntime's intra-op threads (None: one per core). `max_tokens` is the model
     limit minus [CLS] and [SEP] (254), in the same units `count_tokens` returns.

@@ -11,7 +11,7 @@ import io
 import zipfile
 
 from pam.errors import ParseError
-from pam.ingest.parsers.limits import ParseLimits
+from pam.formats.limits import ParseLimits
 
 # Encrypted Office files are OLE compound files holding an "EncryptedPackage" stream.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pam.ingest.embedder.base import Vectors
+from pam.embed.base import Vectors
 
 # Splits like BERT's pre-tokenizer (runs of word characters, single punctuation marks), so counts
 # add up when texts are joined with whitespace, as with the real model.

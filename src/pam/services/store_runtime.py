@@ -1,0 +1,56 @@
+"""Use cases that need only the database and the data tables (no model, no index), so the commands
+that run them start in a blink. They are the same objects `Services` builds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pam.access import LOCAL_ADMIN, AccessScope
+from pam.data.catalog import DataCatalog
+from pam.services.access import load_scope
+from pam.services.auth.admin import ApiKeys, ProjectAdmin, UserAdmin
+from pam.services.auth.passwords import Passwords
+from pam.services.projects import ensure_default_project
+from pam.services.tables import TableService
+from pam.settings import Settings
+from pam.store.db import create_engine, create_session_factory
+from pam.store.migrate import ensure_schema
+
+
+@dataclass(frozen=True, slots=True)
+class StoreServices:
+    sessions: async_sessionmaker[AsyncSession]
+    users: UserAdmin
+    projects: ProjectAdmin
+    keys: ApiKeys
+    tables: TableService
+
+    async def local_scope(self) -> AccessScope:
+        """The scope of whoever runs a command on this machine: the local admin of every project."""
+        async with self.sessions() as session:
+            return await load_scope(session, LOCAL_ADMIN)
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[StoreServices]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url
+    engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    try:
+        await ensure_schema(engine, url, auto_upgrade=settings.is_sqlite)
+        sessions = create_session_factory(engine)
+        async with sessions.begin() as session:
+            await ensure_default_project(session)
+        yield StoreServices(
+            sessions,
+            UserAdmin(sessions, Passwords()),
+            ProjectAdmin(sessions),
+            ApiKeys(sessions),
+            TableService(DataCatalog.in_data_dir(settings.data_dir)),
+        )
+    finally:
+        await engine.dispose()

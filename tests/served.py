@@ -1,0 +1,75 @@
+"""A real `pam serve` process on a loopback port, for tests that need what only a real server does
+(responses written to a socket while the app may still be working, forwarded headers, signals)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def served(workdir: Path, start_timeout_s: float = 90, **extra: str) -> Iterator[str]:
+    """`pam serve` with PAM_DATA_DIR under `workdir` and `extra` PAM_* settings; yields its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
+    env.update(PAM_DATA_DIR=str(workdir / "data"), PAM_PORT=str(port), PAM_EMBED_WORKERS="1", **extra)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pam.cli.main", "serve"],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "pam serve did not start"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@asynccontextmanager
+async def serving_in_loop(app: FastAPI) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a loopback port inside this event loop (lifespan included): real
+    sockets, so a streamed response arrives as it is written (httpx's ASGI transport buffers it)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                await task  # raise what stopped it
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=60)
