@@ -34,9 +34,10 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     return "\n".join(lines) + "\n"
 
 
-def write(name: str, payload: dict[str, Any], table: str) -> None:
+def write(name: str, payload: dict[str, Any], table: str, *, quiet: bool = False) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"machine": machine(), **payload}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     (RESULTS / f"{name}.md").write_text(table, encoding="utf-8")
-    print(table)
+    if not quiet:
+        print(table)

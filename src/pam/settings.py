@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     llm_timeout_s: float = Field(default=60.0, gt=0)
     agent_max_steps: int = Field(default=6, ge=1, le=50)
+    # Passages searched before the first model call and given to the model with the question.
+    agent_prefetch: int = Field(default=5, ge=1, le=20)
+    llm_max_tokens: int = Field(default=1_500, ge=64, le=32_000)
+    # An LLM answer that fails the grounding check: shown as it is, flagged with the extractive
+    # answer beside it, or replaced by the extractive answer (held back until checked).
+    ungrounded: Literal["show", "flag", "replace"] = "flag"
 
     # Access
     auth: AuthMode = "none"

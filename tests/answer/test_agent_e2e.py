@@ -121,10 +121,22 @@ async def test_connection_dropped_mid_stream_ends_with_error_after_partial_text(
     assert "127.0.0.1" not in error.message and "chunk" not in error.message.lower()
 
 
-async def test_stream_ending_without_its_closing_events_is_an_error(
-    llm: LLM, model_server: FakeModelServer
+async def test_anthropic_stream_ending_without_message_stop_is_an_error(
+    model_server: FakeModelServer,
 ) -> None:
     model_server.set_script([[Text("Refunds take"), Truncate()]])
+    client = make_llm("anthropic", model_server)
+    try:
+        events = await collect(answerer(client).answer("refunds?", [], knowledge()))
+    finally:
+        await client.aclose()
+
+    error = assert_single_terminal(events)
+    assert isinstance(error, Error) and error.code == "llm_unavailable"
+
+
+async def test_stream_ending_before_any_output_is_an_error(llm: LLM, model_server: FakeModelServer) -> None:
+    model_server.set_script([[Truncate()]])
     events = await collect(answerer(llm).answer("refunds?", [], knowledge()))
 
     error = assert_single_terminal(events)
@@ -176,7 +188,8 @@ async def test_step_limit_without_an_answer_is_a_step_limit_error(
     assert last["tool_choice"] in ({"type": "none"}, "none")
     system = last["system"] if "system" in last else last["messages"][0]["content"]
     assert "used all your tool calls" in system
-    assert [name for name, _ in kb.calls] == ["search"]
+    # The search before the first model call, and the model's one search.
+    assert [name for name, _ in kb.calls] == ["search", "search"]
 
 
 async def test_step_limit_with_text_keeps_the_answer_and_flags_it(
@@ -192,7 +205,7 @@ async def test_step_limit_with_text_keeps_the_answer_and_flags_it(
     assert isinstance(done, Done)
     assert done.usage.step_limit_reached and done.usage.steps == 2
     assert answer_text(events) == "Refunds take 14 days [1]."
-    assert len(kb.calls) == 1
+    assert len(kb.calls) == 2
 
 
 async def test_rate_limit_and_server_errors_map_to_sanitized_codes(
@@ -243,10 +256,10 @@ async def test_history_is_sent_without_old_citation_markers(llm: LLM, model_serv
 
     assert isinstance(assert_single_terminal(events), Done)
     messages = [m for m in model_server.requests[0].body["messages"] if m["role"] != "system"]
-    sent = str(messages)
     assert len(messages) == 3
-    assert "14 days." in sent and "[1]" not in sent
-    assert "And for enterprise?" in sent
+    earlier, question = str(messages[:2]), str(messages[2])
+    assert "14 days." in earlier and "[1]" not in earlier and "[2]" not in earlier
+    assert "Question: And for enterprise?" in question
     assert isinstance(events[0], Status)
 
 

@@ -91,7 +91,8 @@ async def test_model_filters_cannot_override_the_users_filters(
     )
 
     assert isinstance(assert_single_terminal(events), Done)
-    (call,) = kb.calls
-    assert call[0] == "search"
-    assert call[1][1] == ToolFilters(project="A", path_prefix="docs/")
+    # The search before the first model call, then the model's own: both within the user's filters.
+    prefetch, call = kb.calls
+    assert prefetch[0] == call[0] == "search"
+    assert prefetch[1][1] == call[1][1] == ToolFilters(project="A", path_prefix="docs/")
     assert SECRET not in str(model_server.requests[1].body)

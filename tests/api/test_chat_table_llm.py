@@ -53,7 +53,8 @@ async def test_the_agent_answers_a_table_question_citing_the_table_and_its_sql(
         [
             [ToolUse("list_tables", {})],
             [ToolUse("query_data", {"sql": SQL})],
-            [Text(f"The 2026-Q3 WAU target is {expected} [1].")],
+            # The query's result is the latest numbered source (passages found first come before it).
+            [Text(f"The 2026-Q3 WAU target is {expected} [{{last_source}}].")],
         ]
     )
     r = await api.client.post("/api/chat/stream", json={"message": "What is the 2026-Q3 target for WAU?"})
@@ -63,6 +64,8 @@ async def test_the_agent_answers_a_table_question_citing_the_table_and_its_sql(
     citations = [data for name, data in events if name == "citation"]
     assert len(citations) == 1
     assert citations[0]["uri"] == "table://kpi_targets"
+    # Grounded: the value the answer states is in the query's result rows the model was shown.
+    assert events[-1][1]["grounded"] is True
     assert "kpi_targets" in citations[0]["quote"] and "2026-Q3" in citations[0]["quote"]
     answer = "".join(data["text"] for name, data in events if name == "token")
     assert expected in answer and "[1]" in answer

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from tests.cli.workspace import Workspace
+from tests.fakes.model_script import ModelScript, Text
+from tests.fakes.model_server import FakeModelServer
 
 INGEST_KEYS = {
     "task_id",
@@ -106,6 +108,32 @@ def test_search_json_in_keyword_mode(ingested: Ingested) -> None:
     assert result["mode"] == "keyword" and [r["uri"] for r in result["results"]] == ["oncall.md"]
 
 
+def test_ask_says_when_the_model_answer_is_not_supported_and_shows_the_extractive_one(
+    ingested: Ingested,
+) -> None:
+    invented = "The rota is decided by a lottery every quarter."
+    with FakeModelServer(ModelScript(default_turn=[Text(invented)])) as model:
+        settings = {
+            "PAM_LLM_PROVIDER": "openai",
+            "PAM_OPENAI_BASE_URL": model.openai_base_url,
+            "PAM_OPENAI_API_KEY": "test",
+            "PAM_LLM_MODEL": "fake",
+        }
+        shown = ingested.ws.run("ask", "When does the on-call rota change?", settings=settings)
+        as_json = ingested.ws.run("ask", "When does the on-call rota change?", "--json", settings=settings)
+
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert invented in shown.stdout and "Not supported by the sources" in shown.stderr
+    assert (
+        "Extractive answer" in shown.stdout
+        and "The on-call rota changes every Monday at ten." in shown.stdout
+    )
+    result = json.loads(as_json.stdout)
+    assert result["answer"] == invented and result["grounded"] is False
+    assert result["grounding"]["reason"] == "no_citations" and result["grounding"]["action"] == "flagged"
+    assert result["grounding"]["alternative"]["citations"][0]["uri"] == "oncall.md"
+
+
 def test_ask_json_prints_answer_citations_provider_and_conversation(ingested: Ingested) -> None:
     result = ingested.ws.run_json("ask", "When does the on-call rota change?", "--json")
 
@@ -114,3 +142,4 @@ def test_ask_json_prints_answer_citations_provider_and_conversation(ingested: In
     assert result["conversation_id"]
     assert result["citations"] and result["citations"][0]["uri"] == "oncall.md"
     assert "[1]" in result["answer"]
+    assert result["grounded"] is True and result["grounding"]["action"] == "shown"

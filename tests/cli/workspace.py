@@ -23,7 +23,7 @@ class Workspace:
         return [*self.extra_roots, self.root]
 
     def run(
-        self, *args: str, cwd: Path | None = None, timeout: float = 240
+        self, *args: str, cwd: Path | None = None, timeout: float = 240, settings: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
         env |= {
@@ -32,6 +32,7 @@ class Workspace:
             "PAM_LOG_LEVEL": "warning",
             "NO_COLOR": "1",
             "COLUMNS": "200",
+            **(settings or {}),
         }
         return subprocess.run(
             [sys.executable, "-m", "pam.cli.main", *args],

@@ -21,13 +21,25 @@ import argparse
 import asyncio
 import contextlib
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.fakes import model_wire as wire
-from tests.fakes.model_script import Delay, Drop, HttpError, ModelScript, StreamError, Turn
+from tests.fakes.model_script import (
+    Delay,
+    Drop,
+    HttpError,
+    ModelScript,
+    Quirks,
+    QuoteSource,
+    StreamError,
+    Text,
+    ToolUse,
+    Turn,
+)
 
 HOST = "127.0.0.1"
 MAX_BODY = 20 * 1024 * 1024
@@ -76,9 +88,11 @@ class FakeModelServer:
         with self._lock:
             return list(self._requests)
 
-    def set_script(self, turns: list[Turn], default_turn: Turn | None = None) -> None:
+    def set_script(
+        self, turns: list[Turn], default_turn: Turn | None = None, quirks: Quirks | None = None
+    ) -> None:
         with self._lock:
-            self._script = ModelScript(list(turns), default_turn)
+            self._script = ModelScript(list(turns), default_turn, quirks or Quirks())
             self._served = 0
 
     def start(self) -> FakeModelServer:
@@ -126,13 +140,31 @@ class FakeModelServer:
 
     # ------------------------------------------------------------ serving (server thread)
 
-    def _next_turn(self) -> tuple[Turn | None, int]:
+    def _next_turn(self, *, consume: bool = True) -> tuple[Turn | None, int]:
         with self._lock:
             seq = self._served
-            self._served += 1
+            if consume:
+                self._served += 1
             if seq < len(self._script.turns):
                 return self._script.turns[seq], seq
             return self._script.default_turn, seq
+
+    def _refusal(self, body: dict[str, Any]) -> tuple[int, str] | None:
+        """A quirk's refusal of this request, decided before it consumes a turn (the client asks
+        again differently and gets the same turn). Status 200: an event stream with nothing in it."""
+        quirks = self._script.quirks
+        if not body.get("tools"):
+            return None
+        if quirks.refuse_tools:
+            return 400, "tools are not supported by this server"
+        how = quirks.refuse_streamed_tool_choice
+        if how is not None and body.get("stream") and body.get("tool_choice") == "auto":
+            turn, _ = self._next_turn(consume=False)
+            if turn is not None and any(isinstance(a, ToolUse) for a in turn):
+                return (
+                    200 if how == "empty_stream" else 500
+                ), "Automatic streaming tool choice is not supported"
+        return None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -169,6 +201,13 @@ class FakeModelServer:
             await _respond_json(writer, 404, {"error": {"message": "not found"}})
             return
         anthropic = path.endswith("/messages")
+        refusal = None if anthropic else self._refusal(body)
+        if refusal is not None and refusal[0] == 200:
+            await _stream(writer, [])
+            return
+        if refusal is not None:
+            await _respond_json(writer, refusal[0], wire.openai_error(*refusal))
+            return
         turn, seq = self._next_turn()
         if turn is None:
             error = (
@@ -188,6 +227,8 @@ class FakeModelServer:
             # Tiny retry hints keep SDK retries fast in tests.
             await _respond_json(writer, failure.status, error, {"retry-after-ms": "10", "retry-after": "0"})
             return
+        turn = [_as_read(action, body) for action in turn]
+        quirks = self._script.quirks
         model = str(body.get("model", "fake-model"))
         input_tokens = max(1, len(raw) // 4)
         if not body.get("stream"):
@@ -203,7 +244,7 @@ class FakeModelServer:
             reply = (
                 wire.anthropic_message(turn, model, input_tokens, seq)
                 if anthropic
-                else wire.openai_completion(turn, model, input_tokens, seq)
+                else wire.openai_completion(turn, model, input_tokens, seq, quirks)
             )
             await _respond_json(writer, 200, reply)
             return
@@ -211,8 +252,44 @@ class FakeModelServer:
             frames = wire.anthropic_stream(turn, model, input_tokens, seq)
         else:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            frames = wire.openai_stream(turn, model, input_tokens, seq, include_usage)
+            frames = wire.openai_stream(turn, model, input_tokens, seq, include_usage, quirks)
         await _stream(writer, frames)
+
+
+_SOURCE = re.compile(r"^\[(\d+)\] .*?: (.+)$", re.MULTILINE)
+# In a scripted text, replaced by the highest source number the request showed (the latest result).
+LAST_SOURCE = "{last_source}"
+_SENTENCE = re.compile(r"(?<=[.!?])\s")
+
+
+def _as_read(action: Any, body: dict[str, Any]) -> Any:
+    """Actions that depend on what the request showed the model, resolved against it."""
+    if isinstance(action, QuoteSource):
+        return Text(quoted_source(body))
+    if isinstance(action, Text) and LAST_SOURCE in action.text:
+        numbers = [int(m.group(1)) for m in _SOURCE.finditer(_prompt_text(body))]
+        return Text(action.text.replace(LAST_SOURCE, str(max(numbers, default=0))))
+    return action
+
+
+def _prompt_text(body: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "\n".join(str(block.get("text") or block.get("content") or "") for block in content)
+        if isinstance(content, str):
+            parts.append(content)
+    return "\n".join(parts)
+
+
+def quoted_source(body: dict[str, Any]) -> str:
+    """What a model that reads its prompt would say: the first numbered passage's first sentence."""
+    found = _SOURCE.search(_prompt_text(body))
+    if found is None:
+        return "I could not find this in the knowledge base."
+    sentence = _SENTENCE.split(found.group(2).strip(), maxsplit=1)[0].rstrip(" .")
+    return f"{sentence} [{found.group(1)}]."
 
 
 async def _respond_json(

@@ -1,6 +1,7 @@
 """The real wire formats the fake model server speaks: Anthropic Messages SSE and OpenAI Chat
 Completions chunks. Each encoder turns one scripted turn into frames (bytes to send) and the
-``Delay``/``Drop``/``StreamError`` controls, in order."""
+``Delay``/``Drop``/``StreamError`` controls, in order. The OpenAI encoders follow the ``Quirks``
+switched on, to speak like the compatible servers that differ from the reference API."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ import json
 import time
 from typing import Any
 
-from tests.fakes.model_script import Delay, Drop, StreamError, Text, ToolUse, Truncate, Turn
+from tests.fakes.model_script import (
+    Delay,
+    Drop,
+    Quirks,
+    Reasoning,
+    StreamError,
+    Text,
+    ToolUse,
+    Truncate,
+    Turn,
+)
 
 Frame = bytes | Delay | Drop
 
@@ -67,6 +78,12 @@ def anthropic_stream(turn: Turn, model: str, input_tokens: int, seq: int) -> lis
                 _sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
             )
             output += _tokens(action.text)
+        elif isinstance(action, Reasoning):
+            if open_text:
+                frames.append(_sse("content_block_stop", {"type": "content_block_stop", "index": index}))
+                open_text = False
+            index += 1
+            frames.extend(_anthropic_thinking(index, action.text))
         elif isinstance(action, ToolUse):
             if open_text:
                 frames.append(_sse("content_block_stop", {"type": "content_block_stop", "index": index}))
@@ -119,6 +136,18 @@ def anthropic_stream(turn: Turn, model: str, input_tokens: int, seq: int) -> lis
     )
     frames.append(_sse("message_stop", {"type": "message_stop"}))
     return frames
+
+
+def _anthropic_thinking(index: int, text: str) -> list[Frame | StreamError]:
+    block = {"type": "thinking", "thinking": "", "signature": ""}
+    thinking = {"type": "thinking_delta", "thinking": text}
+    signature = {"type": "signature_delta", "signature": "fake-signature"}
+    return [
+        _sse("content_block_start", {"type": "content_block_start", "index": index, "content_block": block}),
+        _sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta": thinking}),
+        _sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta": signature}),
+        _sse("content_block_stop", {"type": "content_block_stop", "index": index}),
+    ]
 
 
 def anthropic_message(turn: Turn, model: str, input_tokens: int, seq: int) -> dict[str, Any]:
@@ -185,8 +214,9 @@ def _chunk(
 
 
 def openai_stream(
-    turn: Turn, model: str, input_tokens: int, seq: int, include_usage: bool
+    turn: Turn, model: str, input_tokens: int, seq: int, include_usage: bool, quirks: Quirks | None = None
 ) -> list[Frame | StreamError]:
+    quirks = quirks or Quirks()
     frames: list[Frame | StreamError] = [_chunk(seq, model, {"role": "assistant", "content": ""})]
     calls = 0
     output = 0
@@ -194,18 +224,10 @@ def openai_stream(
         if isinstance(action, Text):
             frames.append(_chunk(seq, model, {"content": action.text}))
             output += _tokens(action.text)
+        elif isinstance(action, Reasoning):
+            frames.append(_chunk(seq, model, {"content": None, quirks.reasoning_field: action.text}))
         elif isinstance(action, ToolUse):
-            head = {
-                "index": calls,
-                "id": action.id or f"call_fake_{seq}_{n}",
-                "type": "function",
-                "function": {"name": action.name, "arguments": ""},
-            }
-            frames.append(_chunk(seq, model, {"tool_calls": [head]}))
-            for piece in _split(action.arguments()):
-                frames.append(
-                    _chunk(seq, model, {"tool_calls": [{"index": calls, "function": {"arguments": piece}}]})
-                )
+            frames.extend(_openai_tool_call(seq, model, calls, n, action, quirks))
             calls += 1
             output += _tokens(action.arguments())
         elif isinstance(action, (Delay, Drop)):
@@ -217,7 +239,8 @@ def openai_stream(
         elif isinstance(action, StreamError):
             frames.append(_sse(None, {"error": {"message": "scripted stream error", "type": action.type}}))
             return frames
-    frames.append(_chunk(seq, model, {}, "tool_calls" if calls else "stop"))
+    finish: str | None = "tool_calls" if calls and not quirks.stop_after_tool_calls else "stop"
+    frames.append(_chunk(seq, model, {}, None if quirks.no_finish_reason else finish))
     if include_usage:
         usage = {
             "prompt_tokens": input_tokens,
@@ -229,13 +252,57 @@ def openai_stream(
     return frames
 
 
-def openai_completion(turn: Turn, model: str, input_tokens: int, seq: int) -> dict[str, Any]:
+def _openai_tool_call(
+    seq: int, model: str, number: int, n: int, action: ToolUse, quirks: Quirks
+) -> list[Frame]:
+    """One tool call as chunks: a head with id and name, then the arguments in pieces."""
+    call_id = action.id or f"call_fake_{seq}_{n}"
+    index = 0 if quirks.same_tool_call_index else number
+    head: dict[str, Any] = {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": action.name, "arguments": ""},
+    }
+    if not quirks.no_tool_call_index:
+        head["index"] = index
+    content = _tool_call_content(quirks)
+    frames: list[Frame] = [_chunk(seq, model, {**content, "tool_calls": [head]})]
+    for piece in _split(action.arguments(), quirks.tool_argument_pieces):
+        fragment: dict[str, Any] = {"function": {"arguments": piece}}
+        if quirks.repeat_tool_call_head:
+            fragment = {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": action.name, "arguments": piece},
+            }
+        if not quirks.no_tool_call_index:
+            fragment["index"] = index
+        frames.append(_chunk(seq, model, {**content, "tool_calls": [fragment]}))
+    return frames
+
+
+def _tool_call_content(quirks: Quirks) -> dict[str, Any]:
+    if quirks.null_content_with_tool_calls:
+        return {"content": None}
+    if quirks.empty_content_with_tool_calls:
+        return {"content": ""}
+    return {}
+
+
+def openai_completion(
+    turn: Turn, model: str, input_tokens: int, seq: int, quirks: Quirks | None = None
+) -> dict[str, Any]:
+    quirks = quirks or Quirks()
     text = "".join(a.text for a in turn if isinstance(a, Text))
+    reasoning = "".join(a.text for a in turn if isinstance(a, Reasoning))
     calls = [
         {
             "id": a.id or f"call_fake_{seq}_{n}",
             "type": "function",
-            "function": {"name": a.name, "arguments": a.arguments()},
+            "function": {
+                "name": a.name,
+                "arguments": (a.input or {}) if quirks.arguments_as_object else a.arguments(),
+            },
         }
         for n, a in enumerate(turn)
         if isinstance(a, ToolUse)
@@ -243,7 +310,12 @@ def openai_completion(turn: Turn, model: str, input_tokens: int, seq: int) -> di
     message: dict[str, Any] = {"role": "assistant", "content": text or None}
     if calls:
         message["tool_calls"] = calls
+        if quirks.empty_content_with_tool_calls and not text:
+            message["content"] = ""
+    if reasoning:
+        message[quirks.reasoning_field] = reasoning
     output = _tokens(text)
+    finish = "tool_calls" if calls and not quirks.stop_after_tool_calls else "stop"
     return {
         "id": f"chatcmpl-fake-{seq}",
         "object": "chat.completion",
@@ -254,7 +326,7 @@ def openai_completion(turn: Turn, model: str, input_tokens: int, seq: int) -> di
                 "index": 0,
                 "message": message,
                 "logprobs": None,
-                "finish_reason": "tool_calls" if calls else "stop",
+                "finish_reason": None if quirks.no_finish_reason else finish,
             }
         ],
         "usage": {

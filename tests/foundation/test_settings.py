@@ -51,3 +51,12 @@ def test_invalid_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAM_PORT", "70000")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+def test_ungrounded_policy_is_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).ungrounded == "flag"
+    monkeypatch.setenv("PAM_UNGROUNDED", "replace")
+    assert Settings(_env_file=None).ungrounded == "replace"
+    monkeypatch.setenv("PAM_UNGROUNDED", "hide")
+    with pytest.raises(ValidationError, match="ungrounded"):
+        Settings(_env_file=None)

@@ -1,5 +1,10 @@
 """The agent loop for LLM providers: the model calls tools until it answers, within a step budget.
 
+Retrieval comes first: before the first model call the question (with the previous one when it is a
+follow-up, see ``retrieval_query``) is searched and the top passages go into the question's turn with
+their numbers. A model that never calls a tool (many small or local ones don't) still answers from
+the sources and can cite them; the tools stay for further searches, documents, history and tables.
+
 A step is one model call. Steps 1..max_steps-1 offer the tools; the last step still lists them (the
 APIs require it once tool calls are in the conversation) but with ``tool_choice="none"`` and a note
 to answer now. If the model nevertheless asks for tools at the last step, its tool calls are not run:
@@ -7,7 +12,8 @@ the text it wrote stands as the answer (``Usage.step_limit_reached`` is set), an
 at all the answer ends with ``Error(code="step_limit")``.
 
 Text the model writes in any step streams as tokens immediately (the prompt tells it not to narrate
-its tool use); the texts of successive steps are separated by a blank line.
+its tool use), cleaned of chat-template leaks and inline thinking (``ModelTextFilter``); the texts of
+successive steps are separated by a blank line.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from pam.answer.llm_messages import (
     ToolUseDelta,
     ToolUsePart,
 )
-from pam.answer.prompts import system_prompt
+from pam.answer.model_text import ModelTextFilter
+from pam.answer.prompts import QUESTION_LABEL, question_with_sources, system_prompt
+from pam.answer.retrieval_query import retrieval_query
 from pam.answer.strategy import AnswerRequest, HistoryTurn, RunState, StepLimitReached
 from pam.answer.tools import ToolContext, ToolRegistry
 
@@ -43,6 +51,8 @@ class AgentConfig:
     max_steps: int = 6
     max_tokens: int = 1_500
     search_k: int = 8
+    # Passages searched before the first model call and put into the question's turn.
+    prefetch_k: int = 5
     document_max_chars: int = 8_000
     # Earlier messages kept in the prompt (most recent first), and their total size.
     history_messages: int = 10
@@ -57,6 +67,8 @@ class AgentStrategy:
         self._config = config or AgentConfig()
         if self._config.max_steps < 1:
             raise ValueError("max_steps must be at least 1")
+        if self._config.prefetch_k < 1:
+            raise ValueError("prefetch_k must be at least 1")
         self._now = now or (lambda: datetime.now(UTC))
 
     @property
@@ -67,6 +79,10 @@ class AgentStrategy:
     def model(self) -> str | None:
         return self._llm.model
 
+    @property
+    def quotes_sources(self) -> bool:
+        return False
+
     async def run(self, request: AnswerRequest, state: RunState) -> AsyncGenerator[AnswerEvent, None]:
         config = self._config
         registry = ToolRegistry(
@@ -76,15 +92,22 @@ class AgentStrategy:
             registry.register(tool)
         specs = registry.specs()
         ctx = ToolContext(knowledge=request.knowledge, filters=request.filters, sources=state.sources)
-        messages = [*history_messages(request.history, config), ChatMessage.user_text(request.question)]
+        yield Status("searching", "Searching the knowledge base")
+        query = retrieval_query(request.question, request.history)
+        found = await request.knowledge.search(query, request.filters, config.prefetch_k)
+        question = question_with_sources(request.question, [state.sources.render(p) for p in found])
+        messages = [*history_messages(request.history, config), ChatMessage.user_text(question)]
         meter = state.meter
         wrote_text = False
-        yield Status("thinking", "Reading the question")
+        read = f"Reading {len(found)} passage{'' if len(found) == 1 else 's'}"
+        yield Status("thinking", read if found else "Reading the question")
         for step in range(1, config.max_steps + 1):
             final = step == config.max_steps
             meter.steps = step
             text_parts: list[str] = []
             calls: list[ToolUseDelta] = []
+            # A model that goes on to write the next "Question:" itself has finished its answer.
+            cleaner = ModelTextFilter(turn_labels=(QUESTION_LABEL,))
             model_call = self._llm.stream(
                 system=system_prompt(self._now(), final_step=final),
                 messages=messages,
@@ -95,18 +118,17 @@ class AgentStrategy:
             async with aclosing(model_call) as deltas:
                 async for delta in deltas:
                     if isinstance(delta, TextDelta):
-                        if not text_parts and wrote_text:
-                            for event in state.citations.feed("\n\n"):
-                                yield event
-                        text_parts.append(delta.text)
-                        wrote_text = True
-                        for event in state.citations.feed(delta.text):
+                        for event in self._text(cleaner.feed(delta.text), text_parts, wrote_text, state):
                             yield event
+                        wrote_text = wrote_text or bool(text_parts)
                     elif isinstance(delta, ToolUseDelta):
                         calls.append(delta)
                     elif isinstance(delta, StopDelta):
                         meter.input_tokens += delta.usage.input_tokens
                         meter.output_tokens += delta.usage.output_tokens
+            for event in self._text(cleaner.finish(), text_parts, wrote_text, state):
+                yield event
+            wrote_text = wrote_text or bool(text_parts)
             if not calls:
                 return
             if final:
@@ -131,6 +153,19 @@ class AgentStrategy:
                 results.append(ToolResultPart(call.id, outcome.content, is_error=outcome.is_error))
             messages.append(ChatMessage(role="user", parts=tuple(results)))
             yield Status("thinking", "Reading the results")
+
+    @staticmethod
+    def _text(text: str, parts: list[str], wrote_before: bool, state: RunState) -> list[AnswerEvent]:
+        """One cleaned piece of this step's text into the answer (after a blank line when an earlier
+        step wrote text)."""
+        if not text:
+            return []
+        events: list[AnswerEvent] = []
+        if not parts and wrote_before:
+            events.extend(state.citations.feed("\n\n"))
+        parts.append(text)
+        events.extend(state.citations.feed(text))
+        return events
 
 
 def history_messages(history: Sequence[HistoryTurn], config: AgentConfig) -> list[ChatMessage]:

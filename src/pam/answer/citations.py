@@ -12,11 +12,14 @@ and in the citations alike, so chip ``[2]`` is always the second entry of the li
   back until the next chunk decides them; ``finish()`` releases what is left.
 - A ``CitationEvent`` is emitted when a source is cited for the first time, just *before* the
   ``Token`` carrying its marker.
+- Every marker is also kept as a ``CitedClaim`` (the text it follows and the sources it names, valid
+  or not), for the grounding check once the answer is complete.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pam.answer.events import Citation, CitationEvent, Token
 from pam.answer.source_book import SourceBook
@@ -35,6 +38,16 @@ RECENT_CHARS = 1_000
 StreamEvent = Token | CitationEvent
 
 
+@dataclass(frozen=True, slots=True)
+class CitedClaim:
+    """One ``[n]`` marker: the claim it follows, the shown sources it names, and how many of its
+    references pointed at no source (those were removed from the text)."""
+
+    text: str
+    numbers: tuple[int, ...]
+    invalid: int
+
+
 class CitationStream:
     def __init__(self, book: SourceBook, analyzer: TermAnalyzer) -> None:
         self._book = book
@@ -46,6 +59,11 @@ class CitationStream:
         self._recent = ""
         self._since_marker = ""
         self._text: list[str] = []
+        self._claims: list[CitedClaim] = []
+
+    @property
+    def claims(self) -> list[CitedClaim]:
+        return list(self._claims)
 
     @property
     def citations(self) -> list[Citation]:
@@ -96,21 +114,26 @@ class CitationStream:
         return events
 
     def _resolve(self, marker: str, plain: list[str], events: list[StreamEvent]) -> None:
+        invalid_before = self._invalid
         numbers = self._parse(marker)
+        citing = self._citing_text("".join(plain))
         displays: list[int] = []
+        valid: list[int] = []
         new: list[Citation] = []
         for number in numbers:
             passage = self._book.get(number)
             if passage is None:
                 self._invalid += 1
                 continue
+            valid.append(number)
             display = self._display_of.get(number)
             if display is None:
                 display = len(self._citations) + len(new) + 1
                 self._display_of[number] = display
-                new.append(self._citation(display, passage, self._citing_text("".join(plain))))
+                new.append(self._citation(display, passage, citing))
             if display not in displays:
                 displays.append(display)
+        self._claims.append(CitedClaim(citing, tuple(dict.fromkeys(valid)), self._invalid - invalid_before))
         before = "".join(plain)
         plain.clear()
         if not displays:

@@ -1,14 +1,16 @@
 """What an answer stream is made of.
 
 An answer is a sequence of ``Status``/``ToolCall``/``Token``/``CitationEvent`` events that always
-ends with exactly one ``Done`` or ``Error``. A ``CitationEvent`` is emitted the moment its number
-first appears in the text, *before* the ``Token`` that carries the ``[n]`` marker, so a client can
-render the marker as a chip with its preview straight away.
+ends with exactly one ``Done`` (which carries the grounding check's verdict) or ``Error``. A
+``CitationEvent`` is emitted the moment its number first appears in the text, *before* the ``Token``
+that carries the ``[n]`` marker, so a client can render the marker as a chip with its preview
+straight away.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +70,45 @@ class CitationEvent:
     citation: Citation
 
 
+UngroundedReason = Literal["empty", "no_citations", "invalid_citation", "unsupported", "wrong_language"]
+# What happened to an answer the grounding check did not pass (``PAM_UNGROUNDED``): shown as it is,
+# flagged with the extractive answer offered beside it, or replaced by the extractive answer.
+GroundingAction = Literal["shown", "flagged", "replaced"]
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """The extractive answer offered beside an ungrounded one; its citations are numbered on their own."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Grounding:
+    """The grounding check's verdict on the answer the model wrote (see ``pam.answer.grounding``).
+
+    ``grounded`` is about the answer as delivered: after a replacement it is the extractive answer's.
+    ``reason`` says why the model's answer failed the check (None when it passed).
+    """
+
+    grounded: bool
+    reason: UngroundedReason | None = None
+    action: GroundingAction = "shown"
+    alternative: Alternative | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Done:
     usage: Usage
     latency_ms: int
     provider: str
     model: str | None = None
+    grounding: Grounding = Grounding(grounded=True)
+
+    @property
+    def grounded(self) -> bool:
+        return self.grounding.grounded
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,10 @@ class ExtractiveStrategy:
     def model(self) -> str | None:
         return None
 
+    @property
+    def quotes_sources(self) -> bool:
+        return True
+
     async def run(self, request: AnswerRequest, state: RunState) -> AsyncGenerator[AnswerEvent, None]:
         yield Status("searching", "Searching the knowledge base")
         state.meter.steps = 1

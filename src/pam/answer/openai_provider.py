@@ -1,11 +1,24 @@
 """``LLM`` over any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, llama.cpp)
-with the official ``openai`` SDK; tool calls stream as fragments and are assembled by index."""
+with the official ``openai`` SDK; tool calls stream as fragments and are assembled (``openai_chunks``).
+
+Servers that cannot do everything still answer. A call that offers tools is tried, in order:
+
+1. streamed, with the tools and ``tool_choice``;
+2. refused before anything streamed (HTTP 400/422/500/501), or a stream that ends with nothing in it:
+   the same request not streamed, its text and tool calls read whole (the next step, the answer,
+   streams again). llama-cpp-python's ``chatml-function-calling`` does the second: when the model
+   picks a tool it raises "Automatic streaming tool choice is not supported" after the 200 is sent;
+3. refused again: streamed without tools. The model answers from the passages it already has, and
+   this client offers no tools to that server from then on.
+
+A refusal of a streamed tool request is not retried by the SDK (it would only be refused again); every
+other failure keeps the SDK's retries.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx2
@@ -16,30 +29,16 @@ from pam.answer.llm import LLMCallError, LLMRateLimited, LLMRequestFailed, LLMUn
 from pam.answer.llm_messages import (
     ChatMessage,
     LLMDelta,
-    StopDelta,
-    TextDelta,
     TextPart,
-    TokenCount,
     ToolChoice,
     ToolResultPart,
     ToolSpec,
-    ToolUseDelta,
     ToolUsePart,
 )
+from pam.answer.openai_chunks import StreamAssembly, completion_deltas
 
-_STOP_REASONS = {
-    "stop": "end_turn",
-    "tool_calls": "tool_use",
-    "function_call": "tool_use",
-    "length": "max_tokens",
-}
-
-
-@dataclass(slots=True)
-class _PendingCall:
-    id: str = ""
-    name: str = ""
-    arguments: list[str] = field(default_factory=list)
+# Statuses that mean "this server will not do that request", as opposed to "not now".
+REFUSALS = frozenset({400, 422, 500, 501})
 
 
 class OpenAILLM:
@@ -56,8 +55,10 @@ class OpenAILLM:
         # OpenAI's newest models only take max_completion_tokens; most compatible servers take max_tokens.
         self._max_tokens_param = max_tokens_param
         self._model = model
+        self._tools_refused = False
+        http = openai.DefaultAsyncHttpxClient(event_hooks={"response": [_no_retry_for_refused_tool_streams]})
         self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, http_client=http
         )
 
     @property
@@ -84,9 +85,8 @@ class OpenAILLM:
             "model": self._model,
             self._max_tokens_param: max_tokens,
             "messages": [{"role": "system", "content": system}, *_wire_messages(messages)],
-            "stream_options": {"include_usage": True},
         }
-        if tools:
+        if tools and not self._tools_refused:
             params["tools"] = [
                 {
                     "type": "function",
@@ -96,7 +96,7 @@ class OpenAILLM:
             ]
             params["tool_choice"] = tool_choice
         try:
-            async for delta in self._stream(params):
+            async for delta in self._attempts(params):
                 yield delta
         except LLMCallError:
             raise
@@ -110,49 +110,77 @@ class OpenAILLM:
             _log_failure("refused_or_bad_response", exc)
             raise LLMRequestFailed() from exc
 
-    async def _stream(self, params: dict[str, Any]) -> AsyncGenerator[LLMDelta, None]:
-        calls: dict[int, _PendingCall] = {}
-        reason: str | None = None
-        usage = TokenCount()
-        async with await self._client.chat.completions.create(stream=True, **params) as chunks:
+    async def _attempts(self, params: dict[str, Any]) -> AsyncGenerator[LLMDelta, None]:
+        if "tools" not in params:
+            async for delta in self._streamed(params):
+                yield delta
+            return
+        started = False
+        try:
+            async for delta in self._streamed(params):
+                started = True
+                yield delta
+            return
+        except openai.APIStatusError as exc:
+            if started or exc.status_code not in REFUSALS:
+                raise
+            _log_fallback("streamed tool calls refused; asking again without streaming", exc)
+        except _EmptyStream:
+            _log_fallback("streamed tool calls ended empty; asking again without streaming", None)
+        try:
+            completion = await self._client.chat.completions.create(stream=False, **params)
+        except openai.APIStatusError as exc:
+            if exc.status_code not in REFUSALS:
+                raise
+            _log_fallback("tools refused; answering without them", exc)
+        else:
+            for delta in completion_deltas(completion):
+                yield delta
+            return
+        plain = {k: v for k, v in params.items() if k not in ("tools", "tool_choice")}
+        async for delta in self._streamed(plain):
+            yield delta
+        self._tools_refused = True
+
+    async def _streamed(self, params: dict[str, Any]) -> AsyncGenerator[LLMDelta, None]:
+        assembly = StreamAssembly()
+        saw_text = False
+        stream = await self._client.chat.completions.create(
+            stream=True, stream_options={"include_usage": True}, **params
+        )
+        async with stream as chunks:
             async for chunk in chunks:
-                if chunk.usage is not None:
-                    usage = TokenCount(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
-                for choice in chunk.choices[:1]:
-                    delta = choice.delta
-                    if delta.content:
-                        yield TextDelta(delta.content)
-                    for fragment in delta.tool_calls or ():
-                        call = calls.setdefault(fragment.index, _PendingCall())
-                        if fragment.id:
-                            call.id = fragment.id
-                        if fragment.function is not None:
-                            call.name += fragment.function.name or ""
-                            call.arguments.append(fragment.function.arguments or "")
-                    if choice.finish_reason is not None:
-                        reason = _STOP_REASONS.get(choice.finish_reason, "other")
-        if reason is None:
-            # No finish_reason: the stream was cut (servers end with finish_reason, then [DONE]).
+                for text in assembly.read(chunk):
+                    saw_text = True
+                    yield text
+        if assembly.reason is None:
+            structlog.get_logger(__name__).info(
+                "answer.llm_quirk", provider="openai", kind="no_finish_reason"
+            )
+        ending = assembly.finish(saw_text=saw_text)
+        if ending is None:
+            # Nothing at all and no finish_reason: the stream was cut before the answer began.
             _log_failure("truncated", None)
-            raise LLMUnavailable()
-        for index in sorted(calls):
-            yield _tool_use(index, calls[index])
-        if calls and reason == "end_turn":
-            # Some compatible servers report "stop" even when they called tools.
-            reason = "tool_use"
-        yield StopDelta(reason, usage)
+            raise _EmptyStream()
+        for final in ending:
+            yield final
 
 
-def _tool_use(index: int, call: _PendingCall) -> ToolUseDelta:
-    call_id = call.id or f"call_{index}"
-    raw = "".join(call.arguments).strip() or "{}"
+class _EmptyStream(LLMUnavailable):
+    """A stream that ended before anything was in it (no text, no tool call, no finish_reason)."""
+
+
+async def _no_retry_for_refused_tool_streams(response: httpx2.Response) -> None:
+    """Tell the SDK not to retry a 5xx refusal of a streamed tool request: llama.cpp refuses those
+    for good ("Automatic streaming tool choice is not supported"); the fallback asks differently."""
+    if response.status_code not in REFUSALS or response.request.method != "POST":
+        return
     try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError:
-        return ToolUseDelta(call_id, call.name, {}, input_error="the tool arguments were not valid JSON")
-    if not isinstance(parsed, dict):
-        return ToolUseDelta(call_id, call.name, {}, input_error="the tool arguments must be a JSON object")
-    return ToolUseDelta(call_id, call.name, parsed)
+        body = json.loads(response.request.content or b"{}")
+    except (ValueError, httpx2.RequestNotRead):
+        return
+    if isinstance(body, dict) and body.get("stream") and body.get("tools"):
+        response.headers["x-should-retry"] = "false"
 
 
 def _wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
@@ -166,7 +194,8 @@ def _wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
             content = f"Error: {result.content}" if result.is_error else result.content
             wire.append({"role": "tool", "tool_call_id": result.tool_use_id, "content": content})
         if message.role == "assistant":
-            entry: dict[str, Any] = {"role": "assistant", "content": text or None}
+            # "" rather than null: some servers' chat templates fail on a null content.
+            entry: dict[str, Any] = {"role": "assistant", "content": text}
             if calls:
                 entry["tool_calls"] = [
                     {
@@ -182,6 +211,16 @@ def _wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     return wire
 
 
+def _log_fallback(what: str, exc: openai.APIStatusError | None) -> None:
+    structlog.get_logger(__name__).info(
+        "answer.llm_fallback",
+        provider="openai",
+        what=what,
+        status=exc.status_code if exc is not None else None,
+        detail=str(exc)[:300] if exc is not None else None,
+    )
+
+
 def _log_failure(kind: str, exc: BaseException | None) -> None:
     structlog.get_logger(__name__).warning(
         "answer.llm_failed",
@@ -189,5 +228,5 @@ def _log_failure(kind: str, exc: BaseException | None) -> None:
         kind=kind,
         error_type=type(exc).__name__ if exc is not None else None,
         status=getattr(exc, "status_code", None),
-        detail=str(exc)[:500] if exc is not None else "stream ended without finish_reason",
+        detail=str(exc)[:500] if exc is not None else "stream ended before anything was sent",
     )

@@ -64,6 +64,12 @@ class AnswerStrategy(Protocol):
     @property
     def model(self) -> str | None: ...
 
+    @property
+    def quotes_sources(self) -> bool:
+        """True when the answer quotes passages verbatim (extractive): it is grounded by
+        construction, and there is nothing better to offer in its place."""
+        ...
+
     def run(self, request: AnswerRequest, state: RunState) -> AsyncGenerator[AnswerEvent, None]:
         """Status, ToolCall, Token and CitationEvent events (answer text goes through
         ``state.citations``); never Done/Error: failures are raised and mapped by the Answerer."""

@@ -39,8 +39,11 @@ def table_tools(tables: TableTools) -> list[Tool[Any]]:
 
     async def query_data(args: QueryDataInput, ctx: ToolContext) -> str:
         result = await tables.query(args.sql, ctx.filters.project)
-        number = ctx.sources.add(query_passage(result)) if result.tables else None
-        return render_result(result, number)
+        if not result.tables:
+            return render_result(result, None)
+        # The rows are evidence too: the grounding check compares cited claims with what was shown.
+        shown = render_result(result, None)
+        return render_result(result, ctx.sources.add(query_passage(result), evidence=shown))
 
     return [
         Tool(

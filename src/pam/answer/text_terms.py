@@ -22,7 +22,7 @@ up upon us use used using very via want was way we were what whats when where wh
 whom whose why will with within without would yes yet you your yours yourself yourselves
 explain describe know find give list mean means meant anyone someone something anything thing things
 """
-_STOP_WORDS = frozenset(_STOP_TEXT.split())
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 # Sentence ends: terminal punctuation followed by whitespace, or a line break (lists, tables, headings).
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
@@ -40,7 +40,7 @@ class TermAnalyzer:
         )
         self._analyzer = builder.filter(tantivy.Filter.stemmer("english")).build()
         # Stop words are compared after stemming, so stem the list with the same analyzer.
-        self._stop = {stem for word in _STOP_WORDS for stem in self._analyzer.analyze(word)}
+        self._stop = {stem for word in STOP_WORDS for stem in self._analyzer.analyze(word)}
 
     def terms(self, text: str) -> list[str]:
         """Content terms of ``text`` in order (with repeats)."""

@@ -14,7 +14,7 @@ from pam.access import LOCAL_ADMIN
 from pam.answer.events import CitationEvent, Done, Error, Status, Token, ToolCall
 from pam.cli.output import print_json, stderr, stdout
 from pam.cli.runtime import run_with_services
-from pam.services.chat import ChatFilters, Started
+from pam.services.chat import ChatFilters, Started, grounding_record
 from pam.services.container import Services
 
 
@@ -34,6 +34,8 @@ def ask(
             "provider": services.chat.answerer.provider,
             "conversation_id": None,
             "error": None,
+            "grounded": None,
+            "grounding": None,
         }
         scope = await services.auth.scope_of(LOCAL_ADMIN)
         async for event in services.chat.stream(scope, question, conv_id, ChatFilters(projects=project)):
@@ -51,13 +53,16 @@ def ask(
                 stderr().print(f"[dim]· {label}[/]")
             elif isinstance(event, Done):
                 result["provider"] = event.provider
+                result["grounded"] = event.grounded
+                result["grounding"] = grounding_record(event.grounding)
             elif isinstance(event, Error):
                 result["error"] = {"code": event.code, "message": event.message}
         return result
 
     result = run_with_services(body)
     if json_out:
-        print_json({k: result[k] for k in ("answer", "citations", "provider", "conversation_id", "error")})
+        keys = ("answer", "citations", "provider", "conversation_id", "error", "grounded", "grounding")
+        print_json({k: result[k] for k in keys})
     else:
         sys.stdout.write("\n")
         if result["citations"]:
@@ -68,5 +73,25 @@ def ask(
             stdout().print(table)
         if result["error"]:
             stderr().print(f"[bold red]The answer is incomplete:[/] {result['error']['message']}")
+        _print_grounding(result["grounding"])
     if result["error"]:
         raise typer.Exit(1)
+
+
+def _print_grounding(grounding: dict[str, Any] | None) -> None:
+    """Say when the answer is not supported by its sources, and show the extractive one offered."""
+    if grounding is None or grounding["action"] == "shown":
+        return
+    if grounding["action"] == "replaced":
+        stderr().print(
+            f"[yellow]The model's answer was not supported by the sources ({grounding['reason']}); "
+            "this is the extractive answer.[/]"
+        )
+        return
+    stderr().print(f"[bold yellow]Not supported by the sources[/] ({grounding['reason']}).")
+    alternative = grounding.get("alternative")
+    if alternative:
+        stdout().print("\n[bold]Extractive answer, quoted from the sources:[/]")
+        sys.stdout.write(alternative["text"] + "\n")
+        for c in alternative["citations"]:
+            stdout().print(f"  [{c['number']}] {c['title']} {c['uri'] or ''}".rstrip(), markup=False)

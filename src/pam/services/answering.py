@@ -41,4 +41,12 @@ def build_answerer(settings: Settings, llm: LLM | None, encoder: SentenceEncoder
     """`encoder` (the packaged embedder) lets the extractive answerer judge each sentence by its meaning."""
     if llm is None:
         return Answerer(ExtractiveStrategy(encoder=encoder))
-    return Answerer(AgentStrategy(llm, AgentConfig(max_steps=max(2, settings.agent_max_steps))))
+    config = AgentConfig(
+        max_steps=max(2, settings.agent_max_steps),
+        max_tokens=settings.llm_max_tokens,
+        prefetch_k=settings.agent_prefetch,
+    )
+    # The extractive answer is what an ungrounded LLM answer is flagged beside or replaced by.
+    return Answerer(
+        AgentStrategy(llm, config), ungrounded=settings.ungrounded, fallback=ExtractiveStrategy(encoder=encoder)
+    )

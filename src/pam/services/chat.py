@@ -1,13 +1,15 @@
 """Chat: one question in a conversation, answered as a stream of events and stored with its citations.
 
 The user's message is committed before the answer starts. The assistant's message is stored
-when the stream ends, however it ends: complete on `Done`, incomplete with the error code on
-`Error`, and incomplete if the client goes away (the model's stream is closed too).
+when the stream ends, however it ends: complete on `Done` (with the grounding check's verdict),
+incomplete with the error code on `Error`, and incomplete if the client goes away (the model's
+stream is closed too). `ask` is the same turn collected whole, for the doors that answer at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass, field
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import AccessScope
 from pam.answer.answerer import Answerer
-from pam.answer.events import AnswerEvent, CitationEvent, Done, Error, Token
+from pam.answer.events import AnswerEvent, Citation, CitationEvent, Done, Error, Grounding, Token
 from pam.answer.strategy import HistoryTurn
 from pam.answer.table_tools import table_tools
 from pam.errors import InvalidInput, PamError
@@ -53,6 +55,29 @@ class Started:
 class Transcript:
     text: list[str] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
+    grounding: Grounding | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatAnswer:
+    """One turn answered whole (``ChatService.ask``)."""
+
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    text: str
+    citations: list[Citation]
+    done: Done
+
+    @property
+    def grounded(self) -> bool:
+        return self.done.grounded
+
+
+def grounding_record(grounding: Grounding) -> dict[str, Any]:
+    """What is stored (and served) of a verdict besides the ``grounded`` flag itself."""
+    detail = asdict(grounding)
+    detail.pop("grounded")
+    return detail
 
 
 class ChatService:
@@ -157,6 +182,7 @@ class ChatService:
                         asdict(event.usage),
                         event.provider,
                     )
+                    transcript.grounding = event.grounding
                 elif isinstance(event, Error):
                     error_code = event.code
                 yield event
@@ -164,6 +190,33 @@ class ChatService:
             await events.aclose()
             # Stored even when the client left mid-stream: shielded from the cancellation.
             await asyncio.shield(self._store(started, transcript, status, error_code, usage, provider))
+
+    async def ask(
+        self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+    ) -> ChatAnswer:
+        """The turn answered whole; raises ``answer_error`` when it ended with an error."""
+        started: Started | None = None
+        text: list[str] = []
+        citations: list[Citation] = []
+        result: ChatAnswer | None = None
+        # Closed before returning: the answer is stored (the stream's `finally`) before the caller
+        # responds, so a follow-up sent right after reads the whole answer in the conversation.
+        events = self.stream(scope, message, conversation_id, filters)
+        async with aclosing(events):
+            async for event in events:
+                if isinstance(event, Started):
+                    started = event
+                elif isinstance(event, Token):
+                    text.append(event.text)
+                elif isinstance(event, CitationEvent):
+                    citations.append(event.citation)
+                elif isinstance(event, Error):
+                    raise answer_error(event)
+                elif isinstance(event, Done) and started is not None:
+                    result = ChatAnswer(started.conversation_id, started.message_id, "".join(text), citations, event)
+        if result is None:
+            raise PamError("the answer ended without a result")
+        return result
 
     async def _store(
         self,
@@ -185,6 +238,8 @@ class ChatService:
                     provider=provider,
                     usage=usage,
                     error_code=error_code,
+                    grounded=transcript.grounding.grounded if transcript.grounding else None,
+                    grounding=grounding_record(transcript.grounding) if transcript.grounding else None,
                     updated_at=utcnow(),
                 )
             )

@@ -225,6 +225,10 @@ class Message(TimestampedBase):
     provider: Mapped[str | None] = mapped_column(String(32))
     usage: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     error_code: Mapped[str | None] = mapped_column(String(64))
+    # The grounding check's verdict on a finished answer (None: a question, or an unfinished answer);
+    # `grounding` holds its detail: reason, action, and the extractive alternative when one was offered.
+    grounded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    grounding: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class IndexOutbox(Base):

@@ -619,6 +619,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AlternativeOut
+         * @description The extractive answer offered beside an ungrounded one; its citations are numbered on their own.
+         */
+        AlternativeOut: {
+            /** Citations */
+            citations: components["schemas"]["CitationOut"][];
+            /** Text */
+            text: string;
+        };
         /** ApiKeyCreate */
         ApiKeyCreate: {
             /** Name */
@@ -728,6 +738,9 @@ export interface components {
              * Format: uuid
              */
             conversation_id: string;
+            /** Grounded */
+            grounded: boolean;
+            grounding: components["schemas"]["GroundingOut"];
             /** Latency Ms */
             latency_ms: number;
             /**
@@ -974,6 +987,9 @@ export interface components {
         };
         /** DoneData */
         DoneData: {
+            /** Grounded */
+            grounded: boolean;
+            grounding: components["schemas"]["GroundingOut"];
             /** Latency Ms */
             latency_ms: number;
             /**
@@ -1040,6 +1056,20 @@ export interface components {
              * @description project name; default project if omitted
              */
             project?: string | null;
+        };
+        /**
+         * GroundingOut
+         * @description Why an answer failed the grounding check, and what was done about it (``PAM_UNGROUNDED``).
+         */
+        GroundingOut: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "shown" | "flagged" | "replaced";
+            alternative?: components["schemas"]["AlternativeOut"] | null;
+            /** Reason */
+            reason: ("empty" | "no_citations" | "invalid_citation" | "unsupported" | "wrong_language") | null;
         };
         /** HealthResponse */
         HealthResponse: {
@@ -1146,6 +1176,9 @@ export interface components {
             created_at: string;
             /** Error Code */
             error_code: string | null;
+            /** Grounded */
+            grounded?: boolean | null;
+            grounding?: components["schemas"]["GroundingOut"] | null;
             /**
              * Id
              * Format: uuid

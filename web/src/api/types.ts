@@ -35,6 +35,8 @@ export type ToolEvent = S['ToolData'];
 export type TokenEvent = S['TokenData'];
 export type Usage = S['UsageOut'];
 export type DoneEvent = S['DoneData'];
+export type Grounding = S['GroundingOut'];
+export type Alternative = S['AlternativeOut'];
 export type StreamErrorEvent = S['ErrorData'];
 
 // --- auth, projects, admin (generated) ---

@@ -2,7 +2,8 @@ import { memo } from 'react';
 import type { Citation } from '../api/types';
 import { CopyButton } from '../markdown/CopyButton';
 import { AnswerText } from './AnswerText';
-import { OpenOriginal } from './OpenOriginal';
+import { AlternativeAnswer, ReplacedNote, UngroundedNotice } from './GroundingNotice';
+import { SourceList } from './SourceList';
 import { StepList } from './StepList';
 import type { ChatMessage } from './types';
 
@@ -55,38 +56,37 @@ export const MessageBubble = memo(function MessageBubble({ message, onOpenCitati
     );
   }
   const label = providerLabel(message);
+  const grounding = message.state === 'complete' ? message.grounding : null;
+  const flagged = grounding?.action === 'flagged' ? grounding : null;
+  const alternative = flagged?.alternative ?? null;
   return (
     <article
-      className={`message message-assistant state-${message.state}`}
+      className={`message message-assistant state-${message.state}${flagged ? ' ungrounded' : ''}`}
       aria-label="Answer"
       aria-busy={message.state === 'streaming'}
       data-state={message.state}
+      data-grounded={message.grounded == null ? undefined : String(message.grounded)}
     >
       <StepList steps={message.steps} live={message.state === 'streaming'} />
-      {message.content ? (
-        <AnswerText text={message.content} citations={message.citations} onOpenCitation={onOpenCitation} />
-      ) : (
-        message.state === 'streaming' && <p className="muted">Thinking…</p>
-      )}
-      {message.state === 'incomplete' && (
-        <p className="incomplete-note" role="alert">
-          <strong>Incomplete answer.</strong> {message.error?.message ?? 'The answer did not finish.'}
-          {message.error?.code && <span className="muted"> ({message.error.code})</span>}
-        </p>
-      )}
-      {message.citations.length > 0 && (
-        <ol className="source-list" aria-label="Sources">
-          {message.citations.map((c) => (
-            <li key={c.number}>
-              <button type="button" className="link-button" onClick={() => onOpenCitation(c)}>
-                [{c.number}] {c.title}
-                {c.section_path ? ` — ${c.section_path}` : ''}
-              </button>{' '}
-              <OpenOriginal citation={c} />
-            </li>
-          ))}
-        </ol>
-      )}
+      {flagged && <UngroundedNotice grounding={flagged} />}
+      <div className={alternative ? 'answer-columns' : undefined}>
+        <div className="answer-main">
+          {message.content ? (
+            <AnswerText text={message.content} citations={message.citations} onOpenCitation={onOpenCitation} />
+          ) : (
+            message.state === 'streaming' && <p className="muted">Thinking…</p>
+          )}
+          {message.state === 'incomplete' && (
+            <p className="incomplete-note" role="alert">
+              <strong>Incomplete answer.</strong> {message.error?.message ?? 'The answer did not finish.'}
+              {message.error?.code && <span className="muted"> ({message.error.code})</span>}
+            </p>
+          )}
+          <SourceList citations={message.citations} onOpenCitation={onOpenCitation} />
+        </div>
+        {alternative && <AlternativeAnswer alternative={alternative} onOpenCitation={onOpenCitation} />}
+      </div>
+      {grounding?.action === 'replaced' && <ReplacedNote grounding={grounding} />}
       <footer className="answer-footer">
         {label && (
           <p className={`provider-label provider-${message.provider}`} data-provider={message.provider}>

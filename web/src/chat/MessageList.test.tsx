@@ -1,5 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { apiWrapper } from '../test/renderWithApi';
 import { MessageList } from './MessageList';
 import type { ChatMessage } from './types';
 
@@ -40,5 +41,54 @@ describe('MessageList', () => {
   it('labels extractive answers as extractive', () => {
     render(<MessageList messages={[{ ...m('a1', 'assistant', 'Text'), provider: 'extractive' }]} onOpenCitation={vi.fn()} />);
     expect(screen.getByText(/Extractive answer/)).toBeTruthy();
+  });
+
+  const cited = {
+    number: 1,
+    segment_id: 's1',
+    document_id: 'd1',
+    title: 'DAU',
+    section_path: 'Definition',
+    page: null,
+    uri: 'metrics/dau.md',
+    quote: 'DAU counts distinct users.',
+    quote_start: 0,
+    quote_end: 26,
+  };
+
+  it('shows an ungrounded answer with a notice and the extractive answer beside it', () => {
+    const onOpen = vi.fn();
+    const msg: ChatMessage = {
+      ...m('a1', 'assistant', 'DAU is an invented number.'),
+      provider: 'openai',
+      grounded: false,
+      grounding: {
+        reason: 'no_citations',
+        action: 'flagged',
+        alternative: { text: 'DAU counts distinct users. [1]', citations: [cited] },
+      },
+    };
+    render(<MessageList messages={[msg]} onOpenCitation={onOpen} />, { wrapper: apiWrapper(vi.fn()) });
+    expect(screen.getByRole('note').textContent).toContain('Not supported by the sources.');
+    expect(screen.getByRole('note').textContent).toContain('cites no passage');
+    const aside = screen.getByRole('complementary', { name: 'Extractive answer' });
+    expect(aside.textContent).toContain('DAU counts distinct users.');
+    screen.getByRole('button', { name: '[1] DAU — Definition' }).click();
+    expect(onOpen).toHaveBeenCalledWith(cited);
+    expect(screen.getByText('DAU is an invented number.')).toBeTruthy();
+  });
+
+  it('says when the extractive answer replaced the model\'s, and nothing when the answer is grounded', () => {
+    const replaced: ChatMessage = {
+      ...m('a1', 'assistant', 'DAU counts distinct users.'),
+      grounded: true,
+      grounding: { reason: 'unsupported', action: 'replaced', alternative: null },
+    };
+    const fine: ChatMessage = { ...m('a2', 'assistant', 'Fine.'), grounded: true, grounding: { reason: null, action: 'shown' } };
+    render(<MessageList messages={[replaced, fine]} onOpenCitation={vi.fn()} />);
+    const notes = screen.getAllByRole('note');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.textContent).toContain('This is the extractive answer');
+    expect(screen.queryByRole('complementary')).toBeNull();
   });
 });

@@ -46,6 +46,46 @@ describe('chatReducer', () => {
     expect(s.messages[0]).toBe(started.messages[0]); // untouched messages keep their identity
   });
 
+  it('keeps the grounding verdict of a finished answer, live and when loaded from the server', () => {
+    const grounding = {
+      reason: 'no_citations' as const,
+      action: 'flagged' as const,
+      alternative: { text: 'Quoted [1].', citations: [citation(1)] },
+    };
+    const done = chatReducer(started, {
+      type: 'done',
+      id: 'a1',
+      done: { usage: USAGE, latency_ms: 5, provider: 'openai', model: 'm', grounded: false, grounding },
+    });
+    expect(done.messages[1]?.grounded).toBe(false);
+    expect(done.messages[1]?.grounding?.alternative?.text).toBe('Quoted [1].');
+    const loaded = chatReducer(initialChatState, {
+      type: 'load',
+      detail: {
+        id: 'c1',
+        title: 't',
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z',
+        messages: [
+          {
+            id: 'm1',
+            role: 'assistant',
+            content: 'Invented.',
+            citations: [],
+            status: 'complete',
+            provider: 'openai',
+            error_code: null,
+            created_at: '2026-01-01T00:00:00Z',
+            grounded: false,
+            grounding,
+          },
+        ],
+      },
+    });
+    expect(loaded.messages[0]?.grounded).toBe(false);
+    expect(loaded.messages[0]?.grounding).toEqual(grounding);
+  });
+
   it('keeps citations unique by number', () => {
     let s = chatReducer(started, { type: 'citation', id: 'a1', citation: citation(1) });
     s = chatReducer(s, { type: 'citation', id: 'a1', citation: citation(1) });
@@ -54,7 +94,7 @@ describe('chatReducer', () => {
   });
 
   it('done completes the message with its provider; fail marks it incomplete with the error', () => {
-    const done = chatReducer(started, { type: 'done', id: 'a1', done: { usage: USAGE, latency_ms: 3, provider: 'extractive', model: null } });
+    const done = chatReducer(started, { type: 'done', id: 'a1', done: { usage: USAGE, latency_ms: 3, provider: 'extractive', model: null, grounded: true, grounding: { reason: null, action: 'shown' } } });
     expect(done.messages[1]).toMatchObject({ state: 'complete', provider: 'extractive' });
     expect(done.streamingId).toBeNull();
     const failed = chatReducer(started, { type: 'fail', id: 'a1', error: { code: 'llm_error', message: 'boom' } });

@@ -36,6 +36,8 @@ export function fromStored(detail: ConversationDetail): ChatMessage[] {
     state: m.status === 'incomplete' ? 'incomplete' : 'complete',
     error: m.status === 'incomplete' ? { code: m.error_code ?? 'incomplete', message: 'This answer did not finish.' } : undefined,
     provider: m.provider,
+    grounded: m.grounded ?? null,
+    grounding: m.grounding ?? null,
   }));
 }
 
@@ -79,6 +81,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           provider: action.done.provider,
           model: action.done.model ?? null,
           usage: action.done.usage,
+          grounded: action.done.grounded ?? null,
+          grounding: action.done.grounding ?? null,
           latencyMs: action.done.latency_ms,
         })),
       };

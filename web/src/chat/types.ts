@@ -1,4 +1,4 @@
-import type { Citation, StreamErrorEvent, Usage } from '../api/types';
+import type { Citation, Grounding, StreamErrorEvent, Usage } from '../api/types';
 
 export type MessageState = 'streaming' | 'complete' | 'incomplete';
 
@@ -21,5 +21,8 @@ export interface ChatMessage {
   provider?: string | null;
   model?: string | null;
   usage?: Usage;
+  /** The grounding check's verdict once the answer is complete (null: not checked). */
+  grounded?: boolean | null;
+  grounding?: Grounding | null;
   latencyMs?: number;
 }

@@ -47,6 +47,21 @@ class UsageOut(BaseModel):
     step_limit_reached: bool = False
 
 
+class AlternativeOut(BaseModel):
+    """The extractive answer offered beside an ungrounded one; its citations are numbered on their own."""
+
+    text: str
+    citations: list[CitationOut]
+
+
+class GroundingOut(BaseModel):
+    """Why an answer failed the grounding check, and what was done about it (``PAM_UNGROUNDED``)."""
+
+    reason: Literal["empty", "no_citations", "invalid_citation", "unsupported", "wrong_language"] | None
+    action: Literal["shown", "flagged", "replaced"]
+    alternative: AlternativeOut | None = None
+
+
 class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
@@ -56,6 +71,9 @@ class ChatResponse(BaseModel):
     latency_ms: int
     provider: str
     model: str | None = None
+    # False: the answer is not backed by the passages it cites (see `grounding.reason`).
+    grounded: bool
+    grounding: GroundingOut
 
 
 class ConversationOut(BaseModel):
@@ -84,6 +102,9 @@ class MessageOut(BaseModel):
     provider: str | None
     error_code: str | None
     created_at: datetime
+    # The grounding check's verdict on a finished answer; null for questions and unfinished answers.
+    grounded: bool | None = None
+    grounding: GroundingOut | None = None
 
 
 class ConversationDetail(ConversationOut):
@@ -117,6 +138,8 @@ class DoneData(BaseModel):
     latency_ms: int
     provider: str
     model: str | None = None
+    grounded: bool
+    grounding: GroundingOut
 
 
 class ErrorData(BaseModel):
