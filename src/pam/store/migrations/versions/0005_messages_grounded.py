@@ -1,6 +1,6 @@
 """messages.grounded and messages.grounding: the grounding check's verdict on each stored answer
 
-Revision ID: 0004_grounded
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004_grounded"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
