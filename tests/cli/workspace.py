@@ -23,7 +23,11 @@ class Workspace:
         return [*self.extra_roots, self.root]
 
     def run(
-        self, *args: str, cwd: Path | None = None, timeout: float = 240, settings: dict[str, str] | None = None
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        timeout: float = 240,
+        settings: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
         env |= {

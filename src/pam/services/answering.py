@@ -48,5 +48,7 @@ def build_answerer(settings: Settings, llm: LLM | None, encoder: SentenceEncoder
     )
     # The extractive answer is what an ungrounded LLM answer is flagged beside or replaced by.
     return Answerer(
-        AgentStrategy(llm, config), ungrounded=settings.ungrounded, fallback=ExtractiveStrategy(encoder=encoder)
+        AgentStrategy(llm, config),
+        ungrounded=settings.ungrounded,
+        fallback=ExtractiveStrategy(encoder=encoder),
     )

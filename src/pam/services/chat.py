@@ -9,9 +9,9 @@ stream is closed too). `ask` is the same turn collected whole, for the doors tha
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
 import uuid
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -213,7 +213,9 @@ class ChatService:
                 elif isinstance(event, Error):
                     raise answer_error(event)
                 elif isinstance(event, Done) and started is not None:
-                    result = ChatAnswer(started.conversation_id, started.message_id, "".join(text), citations, event)
+                    result = ChatAnswer(
+                        started.conversation_id, started.message_id, "".join(text), citations, event
+                    )
         if result is None:
             raise PamError("the answer ended without a result")
         return result

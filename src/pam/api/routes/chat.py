@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import aclosing
 from dataclasses import asdict
 from typing import Annotated
 
