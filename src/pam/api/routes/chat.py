@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from pam.access import AccessScope
-from pam.answer.events import AnswerEvent, CitationEvent, Done, Error, Status, Token, ToolCall
+from pam.answer.events import AnswerEvent, CitationEvent, Done, Status, Token, ToolCall
 from pam.api.deps import ScopeDep, ServicesDep, rate_limited
 from pam.api.routes.chat_schemas import (
     ChatRequest,
@@ -41,7 +41,7 @@ from pam.api.routes.chat_schemas import (
 from pam.api.sse import format_event, sse_response
 from pam.api.stream_schemas import stream_response
 from pam.errors import PamError
-from pam.services.chat import ChatFilters, ChatService, Started, answer_error
+from pam.services.chat import ChatFilters, ChatService, Started
 
 router = APIRouter(tags=["chat"])
 
@@ -106,31 +106,18 @@ async def chat_stream(body: ChatRequest, services: ServicesDep, scope: ScopeDep)
 
 @router.post("/chat", response_model=ChatResponse, dependencies=[rate_limited("chat")])
 async def chat(body: ChatRequest, services: ServicesDep, scope: ScopeDep) -> ChatResponse:
-    text: list[str] = []
-    citations: list[CitationOut] = []
-    started: Started | None = None
-    async for event in services.chat.stream(scope, body.message, body.conversation_id, _filters(body)):
-        if isinstance(event, Started):
-            started = event
-        elif isinstance(event, Token):
-            text.append(event.text)
-        elif isinstance(event, CitationEvent):
-            citations.append(CitationOut(**asdict(event.citation)))
-        elif isinstance(event, Error):
-            raise answer_error(event)
-        elif isinstance(event, Done):
-            assert started is not None
-            return ChatResponse(
-                answer="".join(text),
-                citations=citations,
-                conversation_id=started.conversation_id,
-                message_id=started.message_id,
-                usage=UsageOut(**asdict(event.usage)),
-                latency_ms=event.latency_ms,
-                provider=event.provider,
-                model=event.model,
-            )
-    raise PamError("the answer ended without a result")
+    answer = await services.chat.ask(scope, body.message, body.conversation_id, _filters(body))
+    done = answer.done
+    return ChatResponse(
+        answer=answer.text,
+        citations=[CitationOut(**asdict(c)) for c in answer.citations],
+        conversation_id=answer.conversation_id,
+        message_id=answer.message_id,
+        usage=UsageOut(**asdict(done.usage)),
+        latency_ms=done.latency_ms,
+        provider=done.provider,
+        model=done.model,
+    )
 
 
 @router.get("/conversations", response_model=ConversationPage)
