@@ -17,7 +17,8 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -228,7 +229,7 @@ class ChatService:
         filters: ChatFilters,
         *,
         client: ClientHistory | None = None,
-    ) -> AsyncIterator[Started | AnswerEvent]:
+    ) -> AsyncGenerator[Started | AnswerEvent, None]:
         """The answer's events, after `Started`. No session is held between events: the question
         is committed before the first one, the answer in its own transaction after the last.
 
@@ -291,20 +292,23 @@ class ChatService:
         started: Started | None = None
         text: list[str] = []
         citations: list[Citation] = []
-        async for event in self.stream(scope, message, conversation_id, filters, client=client):
-            if isinstance(event, Started):
-                started = event
-            elif isinstance(event, Token):
-                text.append(event.text)
-            elif isinstance(event, CitationEvent):
-                citations.append(event.citation)
-            elif isinstance(event, Error):
-                raise answer_error(event)
-            elif isinstance(event, Done) and started is not None:
-                return ChatAnswer(
-                    started.conversation_id, started.message_id, "".join(text), citations, event
-                )
-        raise PamError("the answer ended without a result")
+        done: Done | None = None
+        # Closed before returning, so the answer is stored (the stream's `finally`) before any response.
+        async with aclosing(self.stream(scope, message, conversation_id, filters, client=client)) as events:
+            async for event in events:
+                if isinstance(event, Started):
+                    started = event
+                elif isinstance(event, Token):
+                    text.append(event.text)
+                elif isinstance(event, CitationEvent):
+                    citations.append(event.citation)
+                elif isinstance(event, Error):
+                    raise answer_error(event)
+                elif isinstance(event, Done):
+                    done = event
+        if started is None or done is None:
+            raise PamError("the answer ended without a result")
+        return ChatAnswer(started.conversation_id, started.message_id, "".join(text), citations, done)
 
     async def _store(
         self,
