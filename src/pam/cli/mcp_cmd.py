@@ -42,19 +42,17 @@ def mcp(
     It opens the same data as `pam serve` (both can run at once) or, with --url, talks to a running server.
     """
     settings = Settings()
-    # stdout is the protocol's: only warnings, and on stderr.
-    configure_logging("warning", settings.log_format)
     key = api_key or (settings.mcp_api_key.get_secret_value() if settings.mcp_api_key else None)
     remote = url or settings.mcp_url
+    if remote:
+        try:
+            endpoint(remote)
+        except ValueError as exc:
+            fail(str(exc))
+    # stdout is the protocol's: only warnings, and on stderr.
+    configure_logging("warning", settings.log_format)
     try:
-        if remote:
-            try:
-                endpoint(remote)
-            except ValueError as exc:
-                fail(str(exc))
-            asyncio.run(serve_proxy(remote, key))
-        else:
-            asyncio.run(serve_stdio(settings, key))
+        asyncio.run(serve_proxy(remote, key) if remote else serve_stdio(settings, key))
     except PamError as exc:
         fail(exc.message)
     except KeyboardInterrupt:

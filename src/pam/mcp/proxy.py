@@ -22,6 +22,7 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR
 
+from pam.errors import Unauthorized, Unavailable
 from pam.mcp.http import PATH
 
 T = TypeVar("T")
@@ -39,10 +40,33 @@ def endpoint(url: str) -> str:
 
 
 async def serve_proxy(url: str, api_key: str | None) -> None:
+    """Serve until the client closes stdin. Raises `PamError` (before serving) when the server cannot
+    be reached or refuses the key."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    target = endpoint(url)
+    async with httpx2.AsyncClient(headers=headers, timeout=TIMEOUT) as http:
+        await _check_reachable(http, target)
+        await _serve_forwarding(http, target)
+
+
+async def _check_reachable(http: httpx2.AsyncClient, target: str) -> None:
+    """One plain request first, so a wrong URL or key is a sentence, not a failed MCP handshake."""
+    probe = {"jsonrpc": "2.0", "id": 0, "method": "ping"}
+    try:
+        response = await http.post(
+            target, json=probe, headers={"Accept": "application/json, text/event-stream"}
+        )
+    except httpx2.HTTPError as exc:
+        raise Unavailable(f"cannot reach the PAM server at {target} ({type(exc).__name__})") from None
+    if response.status_code == 401:
+        raise Unauthorized(f"the PAM server at {target} refused the API key (--api-key, PAM_MCP_API_KEY)")
+    if response.status_code >= 400:
+        raise Unavailable(f"the PAM server at {target} answered {response.status_code}: is it a PAM server?")
+
+
+async def _serve_forwarding(http: httpx2.AsyncClient, target: str) -> None:
     async with (
-        httpx2.AsyncClient(headers=headers, timeout=TIMEOUT) as http,
-        streamable_http_client(endpoint(url), http_client=http) as (read_remote, write_remote),
+        streamable_http_client(target, http_client=http) as (read_remote, write_remote),
         ClientSession(read_remote, write_remote) as remote,
     ):
         info = await remote.initialize()
