@@ -334,6 +334,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/documents/{document_id}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Original */
+        get: operations["get_original_api_documents__document_id__original_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/documents/{document_id}/reindex": {
         parameters: {
             query?: never;
@@ -1746,7 +1763,10 @@ export interface components {
              * @description estimated seconds left while running
              */
             eta_s: number | null;
-            /** Failed */
+            /**
+             * Failed
+             * @description files PAM tried to read and could not
+             */
             failed: number;
             /** Finished At */
             finished_at: string | null;
@@ -1782,8 +1802,16 @@ export interface components {
             segments_created: number;
             /** Segments Embedded */
             segments_embedded: number;
-            /** Skipped */
+            /**
+             * Skipped
+             * @description files not ingested on purpose: unchanged, or of a type PAM does not read
+             */
             skipped: number;
+            /**
+             * Skips
+             * @description every file skipped because PAM does not read it, with the reason (up to 1000); unchanged files are not listed
+             */
+            skips: components["schemas"]["TaskItemOut"][];
             /** Started At */
             started_at: string | null;
             /** Status */
@@ -1802,9 +1830,15 @@ export interface components {
         TaskItemOut: {
             /** Document Id */
             document_id: string | null;
-            /** Error */
+            /**
+             * Error
+             * @description the reason in a sentence (never a server path)
+             */
             error: string | null;
-            /** Error Code */
+            /**
+             * Error Code
+             * @description why a file failed, or why a skipped file was not read (`unsupported`, `empty`); null for a file skipped because it is unchanged
+             */
             error_code: string | null;
             /**
              * Id
@@ -1815,7 +1849,10 @@ export interface components {
             path: string;
             /** Segments */
             segments: number;
-            /** Stage */
+            /**
+             * Stage
+             * @description queued | parsing | embedding | indexing | done | skipped | failed
+             */
             stage: string;
         };
         /** TaskOut */
@@ -1838,7 +1875,10 @@ export interface components {
              * @description estimated seconds left while running
              */
             eta_s: number | null;
-            /** Failed */
+            /**
+             * Failed
+             * @description files PAM tried to read and could not
+             */
             failed: number;
             /** Finished At */
             finished_at: string | null;
@@ -1867,7 +1907,10 @@ export interface components {
             segments_created: number;
             /** Segments Embedded */
             segments_embedded: number;
-            /** Skipped */
+            /**
+             * Skipped
+             * @description files not ingested on purpose: unchanged, or of a type PAM does not read
+             */
             skipped: number;
             /** Started At */
             started_at: string | null;
@@ -4893,6 +4936,118 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_original_api_documents__document_id__original_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the document's original file (folder and upload sources), as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
             };
             /** @description Bad Request */
             400: {
