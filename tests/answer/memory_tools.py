@@ -79,7 +79,9 @@ class MemoryKnowledge:
             for _, _, p in scored[:k]
         ]
 
-    async def get_document(self, ref: DocumentRef, max_chars: int, start: int = 0) -> DocumentText:
+    async def get_document(
+        self, ref: DocumentRef, max_chars: int, start: int = 0, limit: int | None = None
+    ) -> DocumentText:
         self.calls.append(("get_document", (ref.document_id, ref.title)))
         for doc in self._visible():
             if doc.document_id == ref.document_id or (ref.title is not None and doc.title == ref.title):
@@ -90,7 +92,8 @@ class MemoryKnowledge:
                 for position, passage in enumerate(doc.passages()):
                     if position < start:
                         continue
-                    if used + len(passage.content) > max_chars and segments:
+                    full = limit is not None and len(segments) >= limit
+                    if full or (used + len(passage.content) > max_chars and segments):
                         return DocumentText(
                             doc.document_id,
                             doc.title,

@@ -77,8 +77,10 @@ async def check_every_tool(session: ClientSession) -> None:
     assert doc["document_id"] == top["document_id"] and doc["title"] == top["title"]
     positions = [p["position"] for p in doc["passages"]]
     assert len(positions) >= 2 and positions == sorted(positions)
-    later = await call(session, "get_document", {"document_id": doc["document_id"], "start": positions[1]})
-    assert later["passages"][0]["segment_id"] == doc["passages"][1]["segment_id"]
+    one = {"document_id": doc["document_id"], "start": positions[1], "limit": 1}
+    later = await call(session, "get_document", one)
+    assert [p["segment_id"] for p in later["passages"]] == [doc["passages"][1]["segment_id"]]
+    assert later["next_start"] == (positions[2] if len(positions) > 2 else doc["next_start"])
 
     segment = await call(session, "get_segment", {"segment_id": top["segment_id"], "around": 1})
     assert segment["quote"] == top["quote"] and segment["document_id"] == top["document_id"]

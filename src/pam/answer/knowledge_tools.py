@@ -72,6 +72,7 @@ class GetDocumentInput(BaseModel):
     start: int = Field(
         0, ge=0, le=2**62, description="Position of the first passage to read (a result's next_start)"
     )
+    limit: int | None = Field(None, ge=1, le=500, description="At most this many passages from start")
 
     @model_validator(mode="after")
     def _one_of(self) -> GetDocumentInput:
@@ -106,7 +107,8 @@ GET_DOCUMENT = ToolDefinition(
     name="get_document",
     description=(
         "Read one document in order, by document_id, exact title or uri: its passages from `start` "
-        "(0 = the beginning), bounded; a result that stops early gives the next_start to read on."
+        "(0 = the beginning), at most `limit` of them and bounded in length; a result that stops early "
+        "gives the next_start to read on."
     ),
     input_model=GetDocumentInput,
 )
@@ -126,7 +128,7 @@ async def find_passages(
 
 
 async def read_document(args: GetDocumentInput, knowledge: KnowledgeTools, max_chars: int) -> DocumentText:
-    return await knowledge.get_document(args.ref(), max_chars, args.start)
+    return await knowledge.get_document(args.ref(), max_chars, args.start, args.limit)
 
 
 async def list_changes(args: ChangeHistoryInput, knowledge: KnowledgeTools) -> list[ChangeEntry]:

@@ -111,10 +111,12 @@ class KnowledgeTools(Protocol):
         """Top ``k`` passages for ``query`` within the caller's scope and ``filters``, best first."""
         ...
 
-    async def get_document(self, ref: DocumentRef, max_chars: int, start: int = 0) -> DocumentText:
-        """The document's segments from position ``start`` on, at most ``max_chars`` of them (at least
-        one); raises ``pam.errors.NotFound`` if missing or not readable by the caller (the two are
-        indistinguishable on purpose)."""
+    async def get_document(
+        self, ref: DocumentRef, max_chars: int, start: int = 0, limit: int | None = None
+    ) -> DocumentText:
+        """The document's segments from position ``start`` on: at most ``limit`` of them and ``max_chars``
+        of text (at least one); raises ``pam.errors.NotFound`` if missing or not readable by the caller
+        (the two are indistinguishable on purpose)."""
         ...
 
     async def change_history(

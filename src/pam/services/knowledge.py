@@ -89,7 +89,9 @@ class ScopedKnowledge:
             raise NotFound("document not found")
         return doc
 
-    async def get_document(self, ref: DocumentRef, max_chars: int, start: int = 0) -> DocumentText:
+    async def get_document(
+        self, ref: DocumentRef, max_chars: int, start: int = 0, limit: int | None = None
+    ) -> DocumentText:
         async with self._sessions() as s:
             doc = await self._document(s, ref)
             segments = await s.stream_scalars(
@@ -100,7 +102,8 @@ class ScopedKnowledge:
             passages: list[Passage] = []
             used, next_start = 0, None
             async for seg in segments:
-                if used + len(seg.content) > max_chars and passages:
+                full = limit is not None and len(passages) >= limit
+                if full or (used + len(seg.content) > max_chars and passages):
                     next_start = seg.position
                     break
                 used += len(seg.content)
