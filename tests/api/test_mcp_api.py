@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 import httpx2
+import pytest
 from fpdf import FPDF
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from pam.api.app import create_app
 from tests.access.conftest import harness_for
@@ -147,3 +149,25 @@ async def test_an_ask_waiting_on_the_model_holds_no_connection_with_a_pool_of_on
             assert not asking.done()
             answer = await asyncio.wait_for(asking, timeout=30)
     assert not answer.is_error and answer.structured_content["citations"][0]["uri"] == "otters.md"  # type: ignore[index]
+
+
+async def test_a_crash_inside_a_tool_or_a_read_is_an_internal_error_without_its_text(tmp_path: Path) -> None:
+    """The SDK would send an unexpected exception's own words; ours never leave the server."""
+    secret = "SELECT * FROM users -- /var/lib/pam/secret.db"
+
+    async def crash(*args: object, **kwargs: object) -> object:
+        raise RuntimeError(secret)
+
+    async with start_harness(make_settings(tmp_path / "data")) as api:
+        services = api.services
+        services.documents.segment = crash  # type: ignore[method-assign]
+        services.documents.page = crash  # type: ignore[method-assign]
+        async with mcp_session(api.app) as session:
+            result = await session.call_tool(
+                "get_segment", {"segment_id": "00000000-0000-4000-8000-000000000000"}
+            )
+            with pytest.raises(MCPError) as listing:
+                await session.list_resources()
+    assert result.is_error and secret not in result.model_dump_json()
+    assert json.loads(result.content[0].text)["error"]["code"] == "internal_error"  # type: ignore[union-attr]
+    assert secret not in str(listing.value) and listing.value.data["error"]["code"] == "internal_error"

@@ -62,8 +62,8 @@ def build_server(services: Services, identify: Identify) -> Server[Any]:
             raise MCPError(INVALID_PARAMS, f"Unknown tool {params.name!r}. Available: {', '.join(tools)}.")
         try:
             call = await identify(ctx)
-        except PamError as exc:
-            return tool_error(exc)
+        except Exception as exc:
+            return tool_error(as_pam_error(exc, params.name))
         return await run_tool(services, tool, params.arguments or {}, call)
 
     async def list_resources(
@@ -107,19 +107,25 @@ async def run_tool(
         if tool.limit is not None:
             await services.auth.limit(tool.limit, call.scope.caller, client=call.client)
         result = await tool.run(args, call)
-    except PamError as exc:
-        log.info("mcp.tool_error", tool=name, code=exc.code)
-        return tool_error(exc)
     except Exception as exc:
-        if looks_like_outage(exc):
-            log.warning("mcp.database_unavailable", tool=name, error_type=type(exc).__name__)
-            return tool_error(_OUTAGE)
-        log.exception("mcp.tool_crashed", tool=name)
-        return tool_error(_INTERNAL)
+        return tool_error(as_pam_error(exc, name))
     data = result.model_dump(mode="json")
     return types.CallToolResult(
         content=[types.TextContent(text=json.dumps(data, ensure_ascii=False))], structured_content=data
     )
+
+
+def as_pam_error(exc: Exception, where: str) -> PamError:
+    """What a client may be told of a failure. The SDK would send an unexpected exception's own text
+    (SQL, paths), so nothing leaves a handler but a `PamError` or an `MCPError` of ours."""
+    if isinstance(exc, PamError):
+        log.info("mcp.error", where=where, code=exc.code)
+        return exc
+    if looks_like_outage(exc):
+        log.warning("mcp.database_unavailable", where=where, error_type=type(exc).__name__)
+        return _OUTAGE
+    log.error("mcp.crashed", where=where, exc_info=exc)
+    return _INTERNAL
 
 
 def error_body(exc: PamError) -> dict[str, Any]:
@@ -142,13 +148,9 @@ async def _resource_call(
     """A resource request, its failures as JSON-RPC errors carrying our error body."""
     try:
         return await read(await identify(ctx))
-    except PamError as exc:
-        code = INTERNAL_ERROR if exc.status >= 500 else INVALID_PARAMS
-        raise MCPError(code, exc.message, data=error_body(exc)) from None
     except MCPError:
         raise
     except Exception as exc:
-        if looks_like_outage(exc):
-            raise MCPError(INTERNAL_ERROR, _OUTAGE.message, data=error_body(_OUTAGE)) from None
-        log.exception("mcp.resource_failed")
-        raise MCPError(INTERNAL_ERROR, _INTERNAL.message, data=error_body(_INTERNAL)) from None
+        error = as_pam_error(exc, ctx.method)
+        code = INTERNAL_ERROR if error.status >= 500 else INVALID_PARAMS
+        raise MCPError(code, error.message, data=error_body(error)) from None
