@@ -22,6 +22,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("engines", [sys.executable, "-m", "bench.engines_bench"]),
     ("peers", [sys.executable, "-m", "bench.peers_bench"]),
     ("answers", [sys.executable, "-m", "bench.answers_bench"]),
+    ("mcp", [sys.executable, "-m", "bench.mcp_bench"]),
     ("postgres", [sys.executable, "-m", "bench.pg_bench"]),
     ("load", [sys.executable, "-m", "bench.load_bench"]),
 ]
