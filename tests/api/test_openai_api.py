@@ -105,8 +105,20 @@ async def test_requests_a_knowledge_base_cannot_serve_are_refused_in_openai_shap
         ({"model": "pam/missing", "messages": [user("hi")]}, 404, "model_not_found"),
         ({"model": "pam", "messages": [{"role": "robot", "content": "hi"}]}, 422, "invalid_input"),
         ({"messages": [user("hi")]}, 422, "invalid_input"),
+        # Text no store can keep: refused up front, streamed or not.
+        ({"model": "pam", "messages": [user("otters\x00?")]}, 400, "invalid_input"),
+        ({"model": "pam", "messages": [user("otters\ud800?")], "stream": True}, 422, "invalid_input"),
+        (
+            {"model": "pam", "messages": [{"role": "assistant", "content": "a\x00"}, user("b")]},
+            400,
+            "invalid_input",
+        ),
     ):
-        r = await api.client.post("/v1/chat/completions", json=body)
+        # As JSON text with \u escapes (httpx's own encoder would refuse the lone surrogate).
+        sent = json.dumps(body).encode()
+        r = await api.client.post(
+            "/v1/chat/completions", content=sent, headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == status, r.text
         error = r.json()["error"]
         assert error["code"] == code and error["message"] and error["type"] and error["param"] is None

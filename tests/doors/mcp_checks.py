@@ -128,6 +128,7 @@ async def check_errors(session: ClientSession) -> None:
     ] == "invalid_input"
     assert (await tool_error(session, "get_document", {"document_id": NOWHERE}))["code"] == "not_found"
     assert (await tool_error(session, "get_document", {}))["code"] == "invalid_input"
+    assert (await tool_error(session, "get_document", {"title": "Daily\x00"}))["code"] == "invalid_input"
     assert (await tool_error(session, "query_data", {"sql": "DROP TABLE kpi_targets"}))[
         "code"
     ] == "query_refused"

@@ -30,6 +30,7 @@ from pam.errors import InvalidInput, PamError, Unavailable
 from pam.mcp.resources import ResourceCatalog
 from pam.mcp.tools import McpCall, McpTool, mcp_tools
 from pam.services.container import Services
+from pam.services.text_input import require_storable_values
 from pam.store.outage import looks_like_outage
 
 T = TypeVar("T")
@@ -100,9 +101,12 @@ async def run_tool(
 ) -> types.CallToolResult:
     name = tool.definition.name
     try:
+        require_storable_values(arguments, f"the input of {name}")
         args = tool.definition.input_model.model_validate(arguments)
     except ValidationError as exc:
         return tool_error(InvalidInput(f"Invalid input for {name}: {describe_errors(exc)}"))
+    except InvalidInput as exc:
+        return tool_error(exc)
     try:
         if tool.limit is not None:
             await services.auth.limit(tool.limit, call.scope.caller, client=call.client)

@@ -37,6 +37,7 @@ from pam.services.conversations import owned_by, owned_conversation
 from pam.services.knowledge import ScopedKnowledge
 from pam.services.search_scope import KnowledgeSearch
 from pam.services.tables import TableService
+from pam.services.text_input import require_storable
 from pam.store.models import Conversation, Message
 from pam.store.types import utcnow
 
@@ -236,6 +237,9 @@ class ChatService:
         `client` (instead of a `conversation_id`): the history the client sent with the question."""
         if not message.strip():
             raise InvalidInput("the message is empty")
+        require_storable(message, "the message")
+        for turn in client.turns if client is not None else ():
+            require_storable(turn.text, "an earlier message")
         if client is not None and conversation_id is not None:
             raise InvalidInput("give a conversation id or the history, not both")
         started, history, filters = await self._begin(scope, message, conversation_id, filters, client)

@@ -51,6 +51,7 @@ from pam.api.sse import with_heartbeats
 from pam.api.stream_schemas import stream_response
 from pam.errors import InvalidInput, NotFound, PamError
 from pam.services.chat import ChatFilters, ChatService, ClientHistory, Started, answer_error, grounded
+from pam.services.text_input import require_storable
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 ALL_PROJECTS = "pam"
@@ -120,6 +121,8 @@ def _projects_of(model: str, scope: AccessScope) -> list[str] | None:
 
 def _conversation(messages: Sequence[ChatMessageIn]) -> tuple[str, ClientHistory]:
     """The question (the last message, the user's) and the user/assistant turns before it."""
+    for message in messages:  # refused here, so a stream never starts for them
+        require_storable(message.text(), "a message")
     last = messages[-1]
     question = last.text().strip()
     if last.role != "user" or not question:
