@@ -44,6 +44,12 @@ web/node_modules/.installed: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $@
 
+# Node tools the Python tests drive (the MCP Inspector's CLI); their own small package, apart from the UI's.
+TEST_NODE := tests/doors/node
+$(TEST_NODE)/node_modules/.installed: $(TEST_NODE)/package-lock.json
+	cd $(TEST_NODE) && npm ci --no-audit --no-fund
+	touch $@
+
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts -type f 2>/dev/null)
 web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 	cd web && npm run build
@@ -78,7 +84,7 @@ api-schema: dev web/node_modules/.installed ## Regenerate web/openapi.json and t
 	cd web && npm run gen:api
 
 .PHONY: test
-test: dev lint ## Lint, then every test: pytest (random order), Vitest, and the browser tests in Chromium
+test: dev lint $(TEST_NODE)/node_modules/.installed ## Lint, then every test: pytest (random order), Vitest, and the browser tests in Chromium
 	$(BIN)/pytest -p randomly
 	cd web && npm test
 	cd web && npm run e2e

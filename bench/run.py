@@ -23,6 +23,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("peers", [sys.executable, "-m", "bench.peers_bench"]),
     ("answers", [sys.executable, "-m", "bench.answers_bench"]),
     ("grounding", [sys.executable, "-m", "bench.grounding_bench"]),
+    ("mcp", [sys.executable, "-m", "bench.mcp_bench"]),
     ("postgres", [sys.executable, "-m", "bench.pg_bench"]),
     ("load", [sys.executable, "-m", "bench.load_bench"]),
 ]

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     rate_limit_search_per_minute: int = Field(default=120, ge=0)
     rate_limit_ingest_per_minute: int = Field(default=30, ge=0)
 
+    # `pam mcp` (stdio): the API key it acts with under PAM_AUTH=required, and a running server to
+    # forward to instead of opening the data directory itself.
+    mcp_api_key: SecretStr | None = None
+    mcp_url: str | None = None
+
     @field_validator("ingest_roots", mode="before")
     @classmethod
     def _split_roots(cls, value: object) -> object:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from tests.access.conftest import PASSWORD
-from tests.access.two_projects import A_NAME, A_TABLE, B_NAME, B_TABLE, World
+from tests.access.two_projects import A_NAME, A_TABLE, B_FILES, B_NAME, B_TABLE, World
 from tests.api.harness import parse_sse
 
 # The viewer's own questions name B's words; their conversation titles echo them back.
@@ -33,8 +33,11 @@ class Call:
     params: dict[str, str] | None = None
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None
     data: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
     # Same status and error body as this call (an id that does not exist): existence does not leak.
     like: str | None = None
+    # ... or as this body sent to the same url (MCP's JSON-RPC and /v1 name what they want in the body).
+    like_json: Any = None
     check: Callable[[httpx.Response, World], None] | None = None
     # What the viewer wrote earlier and may get back (their own conversations' titles).
     echo: str = ""
@@ -109,6 +112,46 @@ def no_b_terms(r: httpx.Response, w: World) -> None:
 
 def no_terms(r: httpx.Response, w: World) -> None:
     assert r.json() == []
+MCP = {"Accept": "application/json, text/event-stream"}
+def rpc(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+def tool(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return rpc("tools/call", {"name": name, "arguments": arguments})
+def mcp_call(body: dict[str, Any], **extra: Any) -> Call:
+    return Call("POST", "/mcp", (200,), json=body, headers=MCP, **extra)
+def mcp_result(r: httpx.Response) -> Any:
+    body = r.json()
+    assert "result" in body, body
+    return body["result"]
+def mcp_found(check: Callable[[Any, World], None]) -> Callable[[httpx.Response, World], None]:
+    """A tool that succeeded, its structured result checked."""
+    def run(r: httpx.Response, w: World) -> None:
+        result = mcp_result(r)
+        assert not result.get("isError"), result
+        check(result["structuredContent"], w)
+    return run
+def mcp_refused(r: httpx.Response, w: World) -> None:
+    assert mcp_result(r)["isError"] is True
+def mcp_no_b_passages(result: Any, w: World) -> None:
+    assert all(p["document_id"] not in w.b_docs.values() for p in result["results"])
+def mcp_no_b_citations(result: Any, w: World) -> None:
+    assert all(c["document_id"] not in w.b_docs.values() for c in result["citations"])
+def mcp_only_a_resources(r: httpx.Response, w: World) -> None:
+    uris = {x["uri"] for x in mcp_result(r)["resources"]}
+    assert uris == {f"pam://documents/{d}" for d in w.a_docs.values()} | {f"pam://tables/{A_NAME}/{A_TABLE}"}
+def models_of_a(r: httpx.Response, w: World) -> None:
+    assert [m["id"] for m in r.json()["data"]] == ["pam", f"pam/{A_NAME}"]
+def completion_cites_no_b(r: httpx.Response, w: World) -> None:
+    assert all(c["document_id"] not in w.b_docs.values() for c in r.json()["pam"]["citations"])
+def stream_cites_no_b(r: httpx.Response, w: World) -> None:
+    lines = [line[len("data: ") :] for line in r.text.splitlines() if line.startswith("data: ")]
+    assert lines[-1] == "[DONE]", lines
+    chunks = [json.loads(line) for line in lines[:-1]]
+    assert not [c for c in chunks if "error" in c], chunks
+    extras = [c["pam"] for c in chunks if c.get("pam")]
+    assert len(extras) == 1 and all(c["document_id"] not in w.b_docs.values() for c in extras[0]["citations"])
+def ask(question: str, model: str = "pam", **extra: Any) -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": question}], **extra}
 
 
 def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
@@ -117,6 +160,7 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
     upload = [("files", ("bravo.md", b"# x\n\nquartzbadger notes\n", "text/markdown"))]
     key_status = 201 if via == "token" else 403  # API keys cannot mint keys
     return {
+        **door_cases(w),
         ("GET", "/openapi.json"): [Call("GET", "/openapi.json", (200,))],
         ("GET", "/docs"): [Call("GET", "/docs", (200,))],
         ("GET", "/docs/oauth2-redirect"): [Call("GET", "/docs/oauth2-redirect", (200,))],
@@ -403,6 +447,148 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
             ),
         ],
     }
+
+
+def door_cases(w: World) -> dict[tuple[str, str], list[Call]]:
+    """MCP (JSON-RPC over POST /mcp) and the OpenAI-compatible API."""
+    b_doc, b_seg = next(iter(w.b_docs.values())), w.b_segments[0]
+    b_title = next(iter(w.b_docs))
+    b_uri = next(name for name in B_FILES if name.endswith(".md"))
+    return {
+        ("POST", "/mcp"): [
+            mcp_call(rpc("tools/list", {})),
+            *[
+                mcp_call(tool("search_knowledge", args), check=mcp_found(mcp_no_b_passages))
+                for args in (
+                    {"query": "quartzbadger launch code"},
+                    {"query": "launch code", "k": 20},
+                    {"query": "launch code", "filters": {"project": B_NAME}},
+                    {"query": "launch code", "filters": {"project": str(w.b_id)}},
+                )
+            ],
+            mcp_call(
+                tool("get_document", {"document_id": b_doc}),
+                like_json=tool("get_document", {"document_id": NOWHERE}),
+            ),
+            mcp_call(
+                tool("get_document", {"title": b_title}),
+                like_json=tool("get_document", {"title": "No such title"}),
+            ),
+            mcp_call(
+                tool("get_document", {"uri": b_uri}), like_json=tool("get_document", {"uri": "nowhere.md"})
+            ),
+            mcp_call(
+                tool("get_segment", {"segment_id": b_seg}),
+                like_json=tool("get_segment", {"segment_id": NOWHERE}),
+            ),
+            mcp_call(tool("get_change_history", {}), check=mcp_found(lambda res, w: None)),
+            mcp_call(
+                tool("get_change_history", {"document": b_doc}),
+                like_json=tool("get_change_history", {"document": NOWHERE}),
+            ),
+            mcp_call(
+                tool("list_projects", {}),
+                check=mcp_found(
+                    lambda res, w: [p["name"] for p in res["projects"]] == [A_NAME] or _fail(res)
+                ),
+            ),
+            mcp_call(
+                tool("list_tables", {}),
+                check=mcp_found(lambda res, w: [t["name"] for t in res["tables"]] == [A_TABLE] or _fail(res)),
+            ),
+            mcp_call(
+                tool("list_tables", {"project": B_NAME}),
+                like_json=tool("list_tables", {"project": "nowhere"}),
+            ),
+            mcp_call(tool("query_data", {"sql": f"SELECT * FROM {B_TABLE}"}), check=mcp_refused),
+            mcp_call(tool("query_data", {"sql": f"SELECT * FROM s1.main.{B_TABLE}"}), check=mcp_refused),
+            mcp_call(
+                tool("query_data", {"sql": f"SELECT * FROM {B_TABLE}", "project": B_NAME}), check=mcp_refused
+            ),
+            mcp_call(
+                tool("ask", {"question": "What is the quartzbadger launch code?"}),
+                check=mcp_found(mcp_no_b_citations),
+            ),
+            mcp_call(
+                tool("ask", {"question": "What is the launch code?", "projects": [B_NAME]}),
+                check=mcp_found(lambda res, w: res["citations"] == [] or _fail(res)),
+            ),
+            mcp_call(
+                tool("ask", {"question": "and again?", "conversation_id": w.b_conversation}),
+                like_json=tool("ask", {"question": "and again?", "conversation_id": NOWHERE}),
+            ),
+            mcp_call(rpc("resources/list", {}), check=mcp_only_a_resources),
+            mcp_call(
+                rpc("resources/read", {"uri": f"pam://documents/{b_doc}"}),
+                like_json=rpc("resources/read", {"uri": f"pam://documents/{NOWHERE}"}),
+            ),
+            mcp_call(
+                rpc("resources/read", {"uri": f"pam://tables/{B_NAME}/{B_TABLE}"}),
+                like_json=rpc("resources/read", {"uri": f"pam://tables/nowhere/{B_TABLE}"}),
+            ),
+            mcp_call(
+                rpc("resources/read", {"uri": f"pam://tables/{A_NAME}/{B_TABLE}"}),
+                like_json=rpc("resources/read", {"uri": f"pam://tables/{A_NAME}/nowhere"}),
+            ),
+        ],
+        ("GET", "/v1/models"): [Call("GET", "/v1/models", (200,), check=models_of_a)],
+        ("GET", "/v1/models/{model_id:path}"): [
+            Call("GET", f"/v1/models/pam/{B_NAME}", (404,), like="/v1/models/pam/nowhere"),
+            Call("GET", f"/v1/models/pam/{w.b_id}", (404,), like="/v1/models/pam/nowhere"),
+        ],
+        ("POST", "/v1/chat/completions"): [
+            Call(
+                "POST",
+                "/v1/chat/completions",
+                (200,),
+                json=ask("What is the quartzbadger launch code?"),
+                check=completion_cites_no_b,
+            ),
+            Call(
+                "POST",
+                "/v1/chat/completions",
+                (200,),
+                json=ask("What is the quartzbadger launch code?", stream=True),
+                check=stream_cites_no_b,
+            ),
+            *[
+                Call(
+                    "POST",
+                    "/v1/chat/completions",
+                    (404,),
+                    json=ask("What is the launch code?", model=f"pam/{B_NAME}", stream=stream),
+                    like_json=ask("What is the launch code?", model="pam/nowhere", stream=stream),
+                )
+                for stream in (False, True)
+            ],
+        ],
+    }
+
+
+def b_tool_calls(w: World) -> list[dict[str, Any]]:
+    """What an obedient model asks for after reading "list every document in project B"."""
+    b_doc = w.b_docs["Bravo secrets"]
+    return [
+        {"name": "search_knowledge", "input": {"query": "quartzbadger launch code"}},
+        {"name": "search_knowledge", "input": {"query": "launch code", "filters": {"project": B_NAME}}},
+        {"name": "search_knowledge", "input": {"query": "launch code", "filters": {"project": str(w.b_id)}}},
+        *[{"name": "get_document", "input": {"document_id": doc_id}} for doc_id in w.b_docs.values()],
+        *[{"name": "get_document", "input": {"title": title}} for title in w.b_docs],
+        {"name": "get_change_history", "input": {}},
+        {"name": "get_change_history", "input": {"document": b_doc}},
+        {"name": "get_change_history", "input": {"document": "Bravo secrets"}},
+        {"name": "list_tables", "input": {"project": B_NAME}},
+        {"name": "list_tables", "input": {"project": str(w.b_id)}},
+        {"name": "list_tables", "input": {}},
+        {"name": "query_data", "input": {"sql": f"SELECT * FROM {B_TABLE}"}},
+        {"name": "query_data", "input": {"sql": f"SELECT * FROM s1.main.{B_TABLE}"}},
+        {"name": "lookup_term", "input": {"term": "Quartzbadger"}},
+        {"name": "lookup_term", "input": {"term": "zebrakumquat programme"}},
+    ]
+
+
+def _fail(result: Any) -> bool:
+    raise AssertionError(result)
 
 
 def _assert_error_event(r: httpx.Response, code: str) -> None:

@@ -26,11 +26,11 @@ from pam.answer.tools import ToolContext, ToolRegistry
 from pam.services.answering import build_answerer, build_llm
 from pam.services.chat import ChatService
 from pam.services.knowledge import ScopedKnowledge
-from tests.access.leak_cases import Call, app_routes, cases
-from tests.access.two_projects import A_NAME, A_TABLE, B_NAME, B_TABLE, World, app_harness, build_world
+from tests.access.leak_cases import Call, app_routes, b_tool_calls, cases
+from tests.access.two_projects import A_NAME, A_TABLE, B_NAME, World, leak_world
 from tests.answer.helpers import tool_results
 from tests.api.harness import parse_sse
-from tests.deployments import DEPLOYMENTS, deployment
+from tests.deployments import DEPLOYMENTS
 from tests.fakes.model_script import Text, ToolUse, Turn
 from tests.fakes.model_server import FakeModelServer
 
@@ -41,31 +41,21 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[World]:
-    async with (
-        deployment(
-            request.param,
-            tmp_path_factory.mktemp("leak") / "data",
-            request,
-            auth="required",
-            rate_limit_chat_per_minute=10_000,
-            rate_limit_search_per_minute=10_000,
-            rate_limit_ingest_per_minute=10_000,
-            rate_limit_login=10_000,
-        ) as settings,
-        app_harness(settings) as h,
-    ):
-        yield await build_world(h)
+    async with leak_world(request, tmp_path_factory) as built:
+        yield built
 
 
-async def send(w: World, call: Call, headers: dict[str, str], url: str | None = None) -> httpx.Response:
+async def send(
+    w: World, call: Call, headers: dict[str, str], url: str | None = None, body: Any = None
+) -> httpx.Response:
     return await w.h.client.request(
         call.method,
         url or call.url,
-        json=call.json,
+        json=body if body is not None else call.json,
         params=call.params,
         files=call.files,
         data=call.data,
-        headers=headers,
+        headers={**headers, **(call.headers or {})},
     )
 
 
@@ -89,8 +79,8 @@ async def test_a_viewer_of_a_gets_nothing_of_b_on_any_route(world: World, via: s
                 continue
             if leaked := world.leaks(r.text, call.sent()):
                 failures.append(f"{where}: leaked {sorted(leaked)}")
-            if call.like is not None:
-                twin = await send(world, call, headers, url=call.like)
+            if call.like is not None or call.like_json is not None:
+                twin = await send(world, call, headers, url=call.like, body=call.like_json)
                 if (twin.status_code, twin.json()) != (r.status_code, r.json()):
                     failures.append(f"{where}: differs from a missing id: {r.text} vs {twin.text}")
             if call.check is not None:
@@ -156,28 +146,6 @@ async def test_b_ids_are_404_for_a_viewer_even_when_deleted_or_in_error(world: W
             "/api/documents", params={"status": status, "project": B_NAME}, headers=world.viewer()
         )
         assert r.status_code == 200 and r.json() == {"items": [], "total": 0, "next_cursor": None}
-
-
-def b_tool_calls(w: World) -> list[dict[str, Any]]:
-    """What an obedient model asks for after reading "list every document in project B"."""
-    b_doc = w.b_docs["Bravo secrets"]
-    return [
-        {"name": "search_knowledge", "input": {"query": "quartzbadger launch code"}},
-        {"name": "search_knowledge", "input": {"query": "launch code", "filters": {"project": B_NAME}}},
-        {"name": "search_knowledge", "input": {"query": "launch code", "filters": {"project": str(w.b_id)}}},
-        *[{"name": "get_document", "input": {"document_id": doc_id}} for doc_id in w.b_docs.values()],
-        *[{"name": "get_document", "input": {"title": title}} for title in w.b_docs],
-        {"name": "get_change_history", "input": {}},
-        {"name": "get_change_history", "input": {"document": b_doc}},
-        {"name": "get_change_history", "input": {"document": "Bravo secrets"}},
-        {"name": "list_tables", "input": {"project": B_NAME}},
-        {"name": "list_tables", "input": {"project": str(w.b_id)}},
-        {"name": "list_tables", "input": {}},
-        {"name": "query_data", "input": {"sql": f"SELECT * FROM {B_TABLE}"}},
-        {"name": "query_data", "input": {"sql": f"SELECT * FROM s1.main.{B_TABLE}"}},
-        {"name": "lookup_term", "input": {"term": "Quartzbadger"}},
-        {"name": "lookup_term", "input": {"term": "zebrakumquat programme"}},
-    ]
 
 
 async def test_agent_tools_bound_to_the_viewer_return_nothing_of_b(world: World) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 
 from pam.access import AccessScope
@@ -26,6 +27,7 @@ from pam.services.container import Services
 from pam.settings import Settings
 from tests.access.conftest import Harness, bearer, fast_passwords
 from tests.conftest import running_app
+from tests.deployments import deployment
 
 A_NAME = "alpha-team"
 B_NAME = "bravo-team"
@@ -105,6 +107,27 @@ async def app_harness(settings: Settings) -> AsyncIterator[Harness]:
     app.router.lifespan_context = lifespan
     async with running_app(app) as client:
         yield Harness(client, app.state.services, settings, app)
+
+
+@asynccontextmanager
+async def leak_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    """The two-project world in the deployment of `request.param`, auth required, limits out of the way."""
+    async with (
+        deployment(
+            request.param,
+            tmp_path_factory.mktemp("leak") / "data",
+            request,
+            auth="required",
+            rate_limit_chat_per_minute=10_000,
+            rate_limit_search_per_minute=10_000,
+            rate_limit_ingest_per_minute=10_000,
+            rate_limit_login=10_000,
+        ) as settings,
+        app_harness(settings) as h,
+    ):
+        yield await build_world(h)
 
 
 async def wait_task(h: Harness, headers: dict[str, str], task_id: str) -> dict[str, Any]:

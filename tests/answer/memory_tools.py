@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pam.answer.sources import ChangeEntry, DocumentText, Passage, TermDefinition, ToolFilters
+from pam.answer.sources import ChangeEntry, DocumentRef, DocumentText, Passage, TermDefinition, ToolFilters
 from pam.errors import NotFound
 
 _WORD = re.compile(r"\w+")
@@ -80,18 +80,29 @@ class MemoryKnowledge:
             for _, _, p in scored[:k]
         ]
 
-    async def get_document(self, document_id: str | None, title: str | None, max_chars: int) -> DocumentText:
-        self.calls.append(("get_document", (document_id, title)))
+    async def get_document(
+        self, ref: DocumentRef, max_chars: int, start: int = 0, limit: int | None = None
+    ) -> DocumentText:
+        self.calls.append(("get_document", (ref.document_id, ref.title)))
         for doc in self._visible():
-            if doc.document_id == document_id or (title is not None and doc.title == title):
+            if doc.document_id == ref.document_id or (ref.title is not None and doc.title == ref.title):
                 if doc.title.startswith("Boom"):
                     raise RuntimeError("disk on fire at /var/lib/secret/path")
                 segments: list[Passage] = []
                 used = 0
-                for passage in doc.passages():
-                    if used + len(passage.content) > max_chars and segments:
+                for position, passage in enumerate(doc.passages()):
+                    if position < start:
+                        continue
+                    full = limit is not None and len(segments) >= limit
+                    if full or (used + len(passage.content) > max_chars and segments):
                         return DocumentText(
-                            doc.document_id, doc.title, doc.uri, doc.project_id, tuple(segments), True
+                            doc.document_id,
+                            doc.title,
+                            doc.uri,
+                            doc.project_id,
+                            tuple(segments),
+                            True,
+                            position,
                         )
                     segments.append(passage)
                     used += len(passage.content)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pam.answer.knowledge_tools import knowledge_tools
 from pam.answer.source_book import SourceBook
 from pam.answer.sources import ToolFilters
-from pam.answer.tools import MAX_RESULT_CHARS, Tool, ToolContext, ToolRegistry
+from pam.answer.tools import MAX_RESULT_CHARS, Tool, ToolContext, ToolDefinition, ToolRegistry
 from pam.errors import Forbidden
 from tests.answer.helpers import knowledge
 
@@ -31,7 +31,7 @@ async def test_extra_tools_register_and_run() -> None:
         return args.text * 2
 
     tools = registry()
-    tools.register(Tool("echo", "Echo text", Echo, handler))
+    tools.register(Tool(ToolDefinition("echo", "Echo text", Echo), handler))
     assert [spec.name for spec in tools.specs()] == [
         "search_knowledge",
         "get_document",
@@ -51,7 +51,7 @@ def test_duplicate_tool_names_are_refused() -> None:
         return ""
 
     try:
-        tools.register(Tool("search_knowledge", "dup", Echo, handler))
+        tools.register(Tool(ToolDefinition("search_knowledge", "dup", Echo), handler))
     except ValueError as exc:
         assert "duplicate" in str(exc)
     else:
@@ -65,7 +65,9 @@ async def test_domain_errors_keep_their_message_and_others_are_hidden() -> None:
     async def crash(args: Echo, ctx: ToolContext) -> str:
         raise KeyError("/etc/passwd")
 
-    tools = ToolRegistry([Tool("f", "f", Echo, forbidden), Tool("c", "c", Echo, crash)])
+    tools = ToolRegistry(
+        [Tool(ToolDefinition("f", "f", Echo), forbidden), Tool(ToolDefinition("c", "c", Echo), crash)]
+    )
     forbidden_out = await tools.run("f", {"text": "x"}, context())
     assert forbidden_out.is_error and "You cannot see that project." in forbidden_out.content
     crashed = await tools.run("c", {"text": "x"}, context())
@@ -76,7 +78,9 @@ async def test_huge_results_are_cut() -> None:
     async def huge(args: Echo, ctx: ToolContext) -> str:
         return "y" * (MAX_RESULT_CHARS * 2)
 
-    outcome = await ToolRegistry([Tool("h", "h", Echo, huge)]).run("h", {"text": "x"}, context())
+    outcome = await ToolRegistry([Tool(ToolDefinition("h", "h", Echo), huge)]).run(
+        "h", {"text": "x"}, context()
+    )
     assert len(outcome.content) < MAX_RESULT_CHARS + 100 and outcome.content.endswith("too long]")
 
 

@@ -49,8 +49,16 @@ def test_the_package_keeps_its_contracts() -> None:
         (
             "pam/api/routes/health.py",
             "from sqlalchemy import select  # noqa",
-            "Routes and CLI commands translate",
+            "Routes, CLI commands and MCP tools translate",
         ),
+        # An MCP tool reading a table itself.
+        (
+            "pam/mcp/tools.py",
+            "import pam.store.models  # noqa",
+            "Routes, CLI commands and MCP tools translate",
+        ),
+        # A use case reaching up into a door.
+        ("pam/services/chat.py", "import pam.mcp.server  # noqa", "Layers point one way"),
         # Search importing ingestion (siblings in the domain layer are independent).
         ("pam/search/fusion.py", "import pam.ingest.pipeline  # noqa", "Layers point one way"),
     ],

@@ -1,9 +1,9 @@
-"""The knowledge tools offered to the model: search_knowledge, get_document, lookup_term,
-get_change_history.
+"""The knowledge tools: search_knowledge, get_document, lookup_term, get_change_history.
 
-Each handler goes through the caller-bound ``KnowledgeTools`` (which enforces access) and the user's
-``ToolFilters`` (which the model can narrow but not override). Every passage the model reads is
-numbered in the turn's ``SourceBook``, so it can be cited.
+Each tool is a ``ToolDefinition`` (name, description, input model) plus one function that asks the
+caller-bound ``KnowledgeTools`` (which enforces access) within the user's ``ToolFilters`` (which the
+model can narrow but not override). The agent's loop renders the result as numbered passages for its
+model (``knowledge_tools``); the MCP server returns the same result structured (``pam.mcp``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from pam.answer.sources import ToolFilters
-from pam.answer.tools import Tool, ToolContext
+from pam.answer.sources import ChangeEntry, DocumentRef, DocumentText, KnowledgeTools, Passage, ToolFilters
+from pam.answer.tools import Tool, ToolContext, ToolDefinition
+
+MAX_SEARCH_RESULTS = 20
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -51,20 +53,35 @@ class SearchKnowledgeInput(BaseModel):
 
     query: str = Field(min_length=1, max_length=1_000, description="What to look for, in plain words")
     filters: SearchFiltersInput | None = None
-    max_results: int | None = Field(None, ge=1, le=20)
+    # `k` everywhere else (the REST search, the issue's wording); models were first offered `max_results`.
+    k: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_SEARCH_RESULTS,
+        validation_alias=AliasChoices("k", "max_results"),
+        description="How many passages (default: a handful)",
+    )
 
 
 class GetDocumentInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     document_id: str | None = Field(None, min_length=1, max_length=200)
-    title: str | None = Field(None, min_length=1, max_length=500)
+    title: str | None = Field(None, min_length=1, max_length=500, description="The exact title")
+    uri: str | None = Field(None, min_length=1, max_length=2_000, description="The document's uri or path")
+    start: int = Field(
+        0, ge=0, le=2**62, description="Position of the first passage to read (a result's next_start)"
+    )
+    limit: int | None = Field(None, ge=1, le=500, description="At most this many passages from start")
 
     @model_validator(mode="after")
     def _one_of(self) -> GetDocumentInput:
-        if (self.document_id is None) == (self.title is None):
-            raise ValueError("give exactly one of document_id or title")
+        if sum(v is not None for v in (self.document_id, self.title, self.uri)) != 1:
+            raise ValueError("give exactly one of document_id, title or uri")
         return self
+
+    def ref(self) -> DocumentRef:
+        return DocumentRef(document_id=self.document_id, title=self.title, uri=self.uri)
 
 
 class LookupTermInput(BaseModel):
@@ -83,12 +100,60 @@ class ChangeHistoryInput(BaseModel):
     limit: int = Field(20, ge=1, le=100)
 
 
+SEARCH_KNOWLEDGE = ToolDefinition(
+    name="search_knowledge",
+    description=(
+        "Search the knowledge base (runbooks, metric definitions, specs, ADRs, data files). "
+        "Returns the best-matching passages with their document, section and page, to cite. "
+        "Search again with other words if results miss."
+    ),
+    input_model=SearchKnowledgeInput,
+)
+GET_DOCUMENT = ToolDefinition(
+    name="get_document",
+    description=(
+        "Read one document in order, by document_id, exact title or uri: its passages from `start` "
+        "(0 = the beginning), at most `limit` of them and bounded in length; a result that stops early "
+        "gives the next_start to read on."
+    ),
+    input_model=GetDocumentInput,
+)
+LOOKUP_TERM = ToolDefinition(
+    name="lookup_term",
+    description=(
+        "Look up a term, acronym or alias in the team's glossary: its definition and other names "
+        "(e.g. DAU = daily active users). Use it when a question uses jargon."
+    ),
+    input_model=LookupTermInput,
+)
+GET_CHANGE_HISTORY = ToolDefinition(
+    name="get_change_history",
+    description="Recent changes to documents (created/updated/deleted), newest first.",
+    input_model=ChangeHistoryInput,
+)
+
+
+async def find_passages(
+    args: SearchKnowledgeInput, knowledge: KnowledgeTools, filters: ToolFilters, default_k: int
+) -> list[Passage]:
+    """``search_knowledge``: the user's filters narrowed (never widened) by the ones asked for."""
+    requested = args.filters.to_filters() if args.filters is not None else ToolFilters()
+    return await knowledge.search(args.query, filters.narrowed_by(requested), args.k or default_k)
+
+
+async def read_document(args: GetDocumentInput, knowledge: KnowledgeTools, max_chars: int) -> DocumentText:
+    return await knowledge.get_document(args.ref(), max_chars, args.start, args.limit)
+
+
+async def list_changes(args: ChangeHistoryInput, knowledge: KnowledgeTools) -> list[ChangeEntry]:
+    return await knowledge.change_history(args.document, args.since, args.limit)
+
+
 def knowledge_tools(*, search_k: int, document_max_chars: int) -> list[Tool[Any]]:
+    """The knowledge tools for the agent's model: results as passages numbered [n] to cite."""
+
     async def search(args: SearchKnowledgeInput, ctx: ToolContext) -> str:
-        requested = args.filters.to_filters() if args.filters is not None else ToolFilters()
-        passages = await ctx.knowledge.search(
-            args.query, ctx.filters.narrowed_by(requested), args.max_results or search_k
-        )
+        passages = await find_passages(args, ctx.knowledge, ctx.filters, search_k)
         if not passages:
             return "No passages matched. Try other words, or fewer filters."
         lines = [f"{len(passages)} passages (cite them by their [n]):"]
@@ -96,15 +161,17 @@ def knowledge_tools(*, search_k: int, document_max_chars: int) -> list[Tool[Any]
         return "\n\n".join(lines)
 
     async def get_document(args: GetDocumentInput, ctx: ToolContext) -> str:
-        document = await ctx.knowledge.get_document(args.document_id, args.title, document_max_chars)
+        document = await read_document(args, ctx.knowledge, document_max_chars)
         lines = [f"Document {document.title!r} (id {document.document_id}), passages in order:"]
         lines.extend(ctx.sources.render(segment) for segment in document.segments)
         if document.truncated:
-            lines.append("[The document continues; only its beginning is shown.]")
+            shown = "its beginning" if args.start == 0 else "part of it"
+            more = f" Read on with start={document.next_start}." if document.next_start is not None else ""
+            lines.append(f"[The document continues; only {shown} is shown.{more}]")
         return "\n\n".join(lines)
 
     async def change_history(args: ChangeHistoryInput, ctx: ToolContext) -> str:
-        entries = await ctx.knowledge.change_history(args.document, args.since, args.limit)
+        entries = await list_changes(args, ctx.knowledge)
         if not entries:
             return "No changes recorded for that."
         lines = []
@@ -126,41 +193,20 @@ def knowledge_tools(*, search_k: int, document_max_chars: int) -> list[Tool[Any]
         return "Glossary (to cite a definition, find it with search_knowledge):\n" + "\n".join(lines)
 
     return [
+        Tool(SEARCH_KNOWLEDGE, search, describe=lambda args: f"Searching for {args.query!r}"),
         Tool(
-            name="search_knowledge",
-            description=(
-                "Search the knowledge base (runbooks, metric definitions, specs, ADRs, data files). "
-                "Returns numbered passages [n] to cite. Search again with other words if results miss."
-            ),
-            input_model=SearchKnowledgeInput,
-            handler=search,
-            describe=lambda args: f"Searching for {args.query!r}",
+            GET_DOCUMENT,
+            get_document,
+            describe=lambda args: f"Reading {args.title or args.uri or args.document_id!r}",
         ),
         Tool(
-            name="get_document",
-            description=(
-                "Read one document in order (its beginning, bounded), by document_id or exact title. "
-                "Its passages are numbered [n] to cite."
-            ),
-            input_model=GetDocumentInput,
-            handler=get_document,
-            describe=lambda args: f"Reading {args.title or args.document_id!r}",
-        ),
-        Tool(
-            name="lookup_term",
-            description=(
-                "Look up a term, acronym or alias in the team's glossary: its definition and other names "
-                "(e.g. DAU = daily active users). Use it when a question uses jargon."
-            ),
-            input_model=LookupTermInput,
-            handler=lookup_term,
+            LOOKUP_TERM,
+            lookup_term,
             describe=lambda args: f"Looking up {args.term!r} in the glossary",
         ),
         Tool(
-            name="get_change_history",
-            description="Recent changes to documents (created/updated/deleted), newest first.",
-            input_model=ChangeHistoryInput,
-            handler=change_history,
+            GET_CHANGE_HISTORY,
+            change_history,
             describe=lambda args: (
                 "Checking what changed" + (f" in {args.document!r}" if args.document else "")
             ),

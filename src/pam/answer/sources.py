@@ -29,7 +29,7 @@ class Passage:
     # computed one; the order of passages is the search's own ranking either way.
     score: float
     project_id: str
-    # Where the segment sits in its document (search results know it; None where unknown).
+    # The segment's place in its document (None where unknown, or for sources that are not segments).
     position: int | None = None
 
 
@@ -62,10 +62,20 @@ class ToolFilters:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """Which document: by id, by exact title, or by uri (the first one given counts)."""
+
+    document_id: str | None = None
+    title: str | None = None
+    uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentText:
     """A document's text as its segments in order, bounded by the ``max_chars`` asked for.
 
     Segments (not one flat string) so that what the model reads with ``get_document`` is citable.
+    ``next_start`` is the position to read on from when the document continues past them.
     """
 
     document_id: str
@@ -74,6 +84,7 @@ class DocumentText:
     project_id: str
     segments: tuple[Passage, ...]
     truncated: bool = False
+    next_start: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +121,12 @@ class KnowledgeTools(Protocol):
         """Top ``k`` passages for ``query`` within the caller's scope and ``filters``, best first."""
         ...
 
-    async def get_document(self, document_id: str | None, title: str | None, max_chars: int) -> DocumentText:
-        """The document by id (or else by exact title); raises ``pam.errors.NotFound`` if missing or
-        not readable by the caller (the two are indistinguishable on purpose)."""
+    async def get_document(
+        self, ref: DocumentRef, max_chars: int, start: int = 0, limit: int | None = None
+    ) -> DocumentText:
+        """The document's segments from position ``start`` on: at most ``limit`` of them and ``max_chars``
+        of text (at least one); raises ``pam.errors.NotFound`` if missing or not readable by the caller
+        (the two are indistinguishable on purpose)."""
         ...
 
     async def change_history(

@@ -12,10 +12,10 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from pam.answer.sources import Passage, TableRows, TableSummary, TableTools
-from pam.answer.tools import Tool, ToolContext
+from pam.answer.sources import Passage, TableRows, TableSummary, TableTools, ToolFilters
+from pam.answer.tools import Tool, ToolContext, ToolDefinition
 from pam.formats.result_text import render_rows
 
 MAX_LISTED_TABLES = 40
@@ -24,21 +24,52 @@ MAX_SHOWN_ROWS = 100
 
 
 class ListTablesInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     project: str | None = Field(default=None, max_length=200, description="a project name or id (optional)")
 
 
 class QueryDataInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     sql: str = Field(min_length=1, max_length=20_000, description="one DuckDB SELECT over the listed tables")
+    project: str | None = Field(
+        default=None, max_length=200, description="a project name or id to narrow to (optional)"
+    )
+
+
+LIST_TABLES = ToolDefinition(
+    name="list_tables",
+    description=(
+        "List the data tables (from CSV, XLSX, Parquet and JSON files) you can query: names, "
+        "row counts, columns with types and sample values."
+    ),
+    input_model=ListTablesInput,
+)
+QUERY_DATA = ToolDefinition(
+    name="query_data",
+    description=(
+        "Run one read-only DuckDB SELECT over the tables from list_tables and get columns and "
+        "rows back. Use it for counts, sums, averages and lookups over whole tables; cite the "
+        "result."
+    ),
+    input_model=QueryDataInput,
+)
+
+
+async def run_query(args: QueryDataInput, tables: TableTools, filters: ToolFilters) -> TableRows:
+    """``query_data``: within the user's project when they chose one, else the one asked for."""
+    return await tables.query(args.sql, filters.project or args.project)
 
 
 def table_tools(tables: TableTools) -> list[Tool[Any]]:
-    """``list_tables`` and ``query_data`` over one caller's ``tables``."""
+    """``list_tables`` and ``query_data`` over one caller's ``tables``, rendered for the agent's model."""
 
     async def list_tables(args: ListTablesInput, ctx: ToolContext) -> str:
         return render_table_list(await tables.list_tables(args.project))
 
     async def query_data(args: QueryDataInput, ctx: ToolContext) -> str:
-        result = await tables.query(args.sql, ctx.filters.project)
+        result = await run_query(args, tables, ctx.filters)
         if not result.tables:
             return render_result(result, None)
         # The rows are evidence too: the grounding check compares cited claims with what was shown.
@@ -46,27 +77,8 @@ def table_tools(tables: TableTools) -> list[Tool[Any]]:
         return render_result(result, ctx.sources.add(query_passage(result), evidence=shown))
 
     return [
-        Tool(
-            name="list_tables",
-            description=(
-                "List the data tables (from CSV, XLSX, Parquet and JSON files) you can query: names, "
-                "row counts, columns with types and sample values."
-            ),
-            input_model=ListTablesInput,
-            handler=list_tables,
-            describe=lambda a: "Listing data tables",
-        ),
-        Tool(
-            name="query_data",
-            description=(
-                "Run one read-only DuckDB SELECT over the tables from list_tables and get columns and "
-                "rows back. Use it for counts, sums, averages and lookups over whole tables; cite the "
-                "result with its [n]."
-            ),
-            input_model=QueryDataInput,
-            handler=query_data,
-            describe=lambda a: "Querying data tables",
-        ),
+        Tool(LIST_TABLES, list_tables, describe=lambda a: "Listing data tables"),
+        Tool(QUERY_DATA, query_data, describe=lambda a: "Querying data tables"),
     ]
 
 

@@ -1,4 +1,8 @@
-"""A small registry of agent tools: a name, a description, a pydantic input model, an async handler.
+"""A small registry of agent tools: a definition (name, description, pydantic input model) and a handler.
+
+A ``ToolDefinition`` is what a model sees of a tool at every door: the agent's loop renders results
+as numbered text for its own model, the MCP server returns the same tool's results structured to
+another application's model. One definition, so both doors offer the same names, words and schema.
 
 ``ToolRegistry.run`` never raises for a tool's sake: unknown tools, input that fails validation and
 exceptions inside handlers all become an error result for the model (exceptions are logged), so a
@@ -40,17 +44,37 @@ class ToolOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class Tool(Generic[InputT]):
+class ToolDefinition(Generic[InputT]):
+    """A tool as a model sees it, whichever door offers it (the agent's loop, MCP)."""
+
     name: str
     description: str
     input_model: type[InputT]
-    handler: Callable[[InputT, ToolContext], Awaitable[str]]
-    # Short progress line for the UI, e.g. "Searching for 'refund policy'".
-    describe: Callable[[InputT], str] | None = None
 
     def spec(self) -> ToolSpec:
         schema: JsonObject = self.input_model.model_json_schema()
         return ToolSpec(name=self.name, description=self.description, input_schema=schema)
+
+
+@dataclass(frozen=True, slots=True)
+class Tool(Generic[InputT]):
+    """An agent tool: a definition and a handler that renders its result as text for the model."""
+
+    definition: ToolDefinition[InputT]
+    handler: Callable[[InputT, ToolContext], Awaitable[str]]
+    # Short progress line for the UI, e.g. "Searching for 'refund policy'".
+    describe: Callable[[InputT], str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def input_model(self) -> type[InputT]:
+        return self.definition.input_model
+
+    def spec(self) -> ToolSpec:
+        return self.definition.spec()
 
     def status_line(self, raw: JsonObject) -> str:
         if self.describe is not None:
@@ -64,7 +88,7 @@ class Tool(Generic[InputT]):
         try:
             parsed = self.input_model.model_validate(raw)
         except ValidationError as exc:
-            return ToolOutcome(f"Invalid input for {self.name}: {_describe_errors(exc)}", is_error=True)
+            return ToolOutcome(f"Invalid input for {self.name}: {describe_errors(exc)}", is_error=True)
         return ToolOutcome(_bounded(await self.handler(parsed, ctx)))
 
 
@@ -103,7 +127,8 @@ class ToolRegistry:
             return ToolOutcome(f"{name} failed with an internal error. Try something else.", is_error=True)
 
 
-def _describe_errors(exc: ValidationError) -> str:
+def describe_errors(exc: ValidationError) -> str:
+    """Field locations and pydantic's messages, never the values sent (they may be anything)."""
     parts = []
     for error in exc.errors(include_url=False, include_input=False)[:5]:
         where = ".".join(str(loc) for loc in error["loc"]) or "input"

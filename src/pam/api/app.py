@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.routing import Route
 
 from pam import __version__
 from pam.api.errors import install_error_handlers
@@ -23,14 +24,18 @@ from pam.api.routes import (
     glossary,
     health,
     ingest,
+    openai_compat,
     projects,
     search,
     stats,
 )
 from pam.api.routes.chat_schemas import ChatStreamEvent
+from pam.api.routes.openai_schemas import ChatCompletionStreamEvent
 from pam.api.schemas import ErrorResponse
 from pam.api.stream_schemas import document_stream_events
 from pam.api.web import mount_web
+from pam.mcp.http import PATH as MCP_PATH
+from pam.mcp.http import McpEndpoint, McpHttp
 from pam.services.container import Services
 from pam.services.seed import seed_sample_documents
 from pam.settings import Settings
@@ -45,10 +50,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await Services.start(settings)
         app.state.services = services
-        await seed_sample_documents(services)
+        app.state.mcp = mcp = McpHttp(services)
         try:
+            await mcp.start()
+            await seed_sample_documents(services)
             yield
         finally:
+            await mcp.close()
             await services.close()
 
     app = FastAPI(
@@ -73,7 +81,12 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(data.router)
     api.include_router(glossary.router)
     app.include_router(api)
-    document_stream_events(app, {"ChatStreamEvent": ChatStreamEvent})
+    app.include_router(openai_compat.router)
+    # MCP over streamable HTTP (stateless: POST only; GET/DELETE answer 405, as the transport allows).
+    app.router.routes.append(Route(MCP_PATH, McpEndpoint(), methods=["POST"]))
+    document_stream_events(
+        app, {"ChatStreamEvent": ChatStreamEvent, "ChatCompletionStreamEvent": ChatCompletionStreamEvent}
+    )
     mount_web(app, settings.web_dir)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -1,6 +1,12 @@
-"""One place that turns errors into `{"error": {"code", "message"}}` with no internals."""
+"""One place that turns errors into `{"error": {"code", "message"}}` with no internals.
+
+Under `/v1` (the OpenAI-compatible API) the same body also carries OpenAI's `type` and `param`, so
+the OpenAI SDKs and the chat apps built on them read our errors as they read OpenAI's.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -27,6 +33,7 @@ _HTTP_CODES = {
 
 
 RETRY_AFTER_OUTAGE_S = 5
+OPENAI_PREFIX = "/v1"
 
 
 async def _database_down(request: Request, exc: Exception) -> bool:
@@ -38,6 +45,32 @@ async def _database_down(request: Request, exc: Exception) -> bool:
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
+
+
+# OpenAI's error `type` for a status (its SDKs pick the exception class from the status itself).
+_OPENAI_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "invalid_request_error",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+def openai_error_body(code: str, message: str, status: int) -> dict[str, dict[str, str | None]]:
+    """Our error body with OpenAI's `type` and `param` beside our `code` and `message`."""
+    kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return {"error": {"code": code, "message": message, "type": kind, "param": None}}
+
+
+def _body(request: Request, code: str, message: str, status: int) -> dict[str, Any]:
+    path = request.url.path
+    if path == OPENAI_PREFIX or path.startswith(OPENAI_PREFIX + "/"):
+        return openai_error_body(code, message, status)
+    return error_body(code, message)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -53,15 +86,16 @@ def install_error_handlers(app: FastAPI) -> None:
     log = structlog.get_logger("pam.errors")
 
     @app.exception_handler(PamError)
-    async def _pam_error(_: Request, exc: PamError) -> JSONResponse:
+    async def _pam_error(request: Request, exc: PamError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
         if exc.status >= 500:
             log.warning("pam_error", code=exc.code, message=exc.message)
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+        body = _body(request, exc.code, exc.message, exc.status)
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body("invalid_input", _validation_message(exc)), status_code=422)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_body(request, "invalid_input", _validation_message(exc), 422), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -69,7 +103,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return page
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else "request failed"
-        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+        body = _body(request, code, message, exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -78,11 +113,10 @@ def install_error_handlers(app: FastAPI) -> None:
             # (every write is one transaction).
             log.warning("database_unavailable", error_type=type(exc).__name__)
             return JSONResponse(
-                error_body("unavailable", "The database is unavailable; retry in a few seconds."),
+                _body(request, "unavailable", "The database is unavailable; retry in a few seconds.", 503),
                 status_code=503,
                 headers={"Retry-After": str(RETRY_AFTER_OUTAGE_S)},
             )
         log.exception("unhandled_error", error_type=type(exc).__name__)
-        return JSONResponse(
-            error_body("internal_error", "An internal error occurred. It has been logged."), status_code=500
-        )
+        message = "An internal error occurred. It has been logged."
+        return JSONResponse(_body(request, "internal_error", message, 500), status_code=500)

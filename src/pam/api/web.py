@@ -24,9 +24,14 @@ def web_fallback(request: Request) -> FileResponse | None:
     """The UI's file or index.html for a GET outside /api, when the UI is built; None otherwise."""
     root: Path | None = getattr(request.app.state, "web_root", None)
     path = request.url.path
-    if root is None or request.method != "GET" or path == "/api" or path.startswith("/api/"):
+    if root is None or request.method != "GET" or _is_machine_path(path):
         return None
     candidate = (root / path.lstrip("/")).resolve()
     if candidate.is_file() and root in candidate.parents:
         return FileResponse(candidate)
     return FileResponse(root / "index.html")
+
+
+def _is_machine_path(path: str) -> bool:
+    """Paths for programs (the API, the OpenAI-compatible API, MCP): an unknown one is a JSON 404."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in ("/api", "/v1", "/mcp"))

@@ -11,6 +11,7 @@ from pam.cli import (
     eval_answers_cmd,
     glossary_cmd,
     ingest_cmd,
+    mcp_cmd,
     projects_cmd,
     search_cmd,
     serve,
@@ -32,6 +33,7 @@ app.command("search")(search_cmd.search)
 app.command("ask")(ask_cmd.ask)
 app.command("sql")(sql_cmd.sql)
 app.command("worker")(worker_cmd.worker)
+app.command("mcp")(mcp_cmd.mcp)
 app.add_typer(db.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(projects_cmd.app, name="projects")

@@ -4,13 +4,20 @@ The user's message is committed before the answer starts. The assistant's messag
 when the stream ends, however it ends: complete on `Done` (with the grounding check's verdict),
 incomplete with the error code on `Error`, and incomplete if the client goes away (the model's
 stream is closed too). `ask` is the same turn collected whole, for the doors that answer at once.
+
+A conversation's history comes from the database (`conversation_id`), or from the client
+(`ClientHistory`: OpenAI-style clients send every earlier message with each question). The latter is
+stored as the caller's conversation too, keyed by a fingerprint of its turns, so that the client's
+next request continues it rather than starting a copy.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -22,13 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pam.access import AccessScope
 from pam.answer.answerer import Answerer
 from pam.answer.events import AnswerEvent, Citation, CitationEvent, Done, Error, Grounding, Token
+from pam.answer.source_list import strip_sources
 from pam.answer.strategy import HistoryTurn
 from pam.answer.table_tools import table_tools
 from pam.errors import InvalidInput, PamError
-from pam.services.conversations import owned_conversation
+from pam.services.conversations import owned_by, owned_conversation
 from pam.services.knowledge import ScopedKnowledge
 from pam.services.search_scope import KnowledgeSearch
 from pam.services.tables import TableService
+from pam.services.text_input import require_storable
 from pam.store.models import Conversation, Message
 from pam.store.types import utcnow
 
@@ -80,6 +89,26 @@ def grounding_record(grounding: Grounding) -> dict[str, Any]:
     return detail
 
 
+@dataclass(frozen=True, slots=True)
+class ClientHistory:
+    """The earlier turns a client sent with its question, oldest first: the answer's history as sent."""
+
+    turns: tuple[HistoryTurn, ...] = ()
+
+    def key(self) -> str | None:
+        return thread_key(self.turns) if self.turns else None
+
+
+def thread_key(turns: Sequence[HistoryTurn]) -> str:
+    """A fingerprint of a conversation's turns that survives what clients do to them on the way back:
+    whitespace is normalised and the Sources list under an answer (`append_sources`) is ignored."""
+    normalized = [
+        (t.role, " ".join((strip_sources(t.text) if t.role == "assistant" else t.text).split()))
+        for t in turns
+    ]
+    return hashlib.sha256(json.dumps(normalized, ensure_ascii=False).encode()).hexdigest()
+
+
 class ChatService:
     def __init__(
         self,
@@ -94,10 +123,19 @@ class ChatService:
         self.tables = tables
 
     async def _begin(
-        self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+        self,
+        scope: AccessScope,
+        message: str,
+        conversation_id: uuid.UUID | None,
+        filters: ChatFilters,
+        client: ClientHistory | None,
     ) -> tuple[Started, list[HistoryTurn], ChatFilters]:
+        history: list[HistoryTurn] = []
         async with self.sessions.begin() as s:
-            if conversation_id is None:
+            if client is not None:
+                conv = await self._client_thread(s, scope, message, filters, client)
+                history = list(client.turns[-HISTORY_MESSAGES:])
+            elif conversation_id is None:
                 conv = Conversation(
                     user_id=scope.caller.user_id,
                     title=" ".join(message.split())[:120],
@@ -105,7 +143,6 @@ class ChatService:
                 )
                 s.add(conv)
                 await s.flush()
-                history: list[HistoryTurn] = []
             else:
                 conv = await owned_conversation(s, scope.caller, conversation_id)
                 # A follow-up sends only the conversation id: its filters come from the conversation.
@@ -149,14 +186,66 @@ class ChatService:
             conv.updated_at = now
         return Started(conv.id, assistant_id), history, filters
 
+    async def _client_thread(
+        self, s: AsyncSession, scope: AccessScope, message: str, filters: ChatFilters, client: ClientHistory
+    ) -> Conversation:
+        """The caller's conversation that ended with the client's earlier turns, or a new one holding them."""
+        key = client.key()
+        if key is not None:
+            found = await s.scalar(
+                select(Conversation)
+                .where(owned_by(scope.caller), Conversation.thread_key == key)
+                .order_by(Conversation.updated_at.desc())
+                .limit(1)
+            )
+            if found is not None:
+                return found
+        first = next((t.text for t in client.turns if t.role == "user"), message)
+        conv = Conversation(
+            user_id=scope.caller.user_id,
+            title=" ".join(first.split())[:120],
+            filters={"projects": filters.projects, "source_types": filters.source_types},
+            thread_key=key,
+        )
+        s.add(conv)
+        await s.flush()
+        # What the client says was said before, stored before the question (and sorted before it).
+        earliest = utcnow() - ANSWER_AFTER_QUESTION * (len(client.turns) + 1)
+        for i, turn in enumerate(client.turns):
+            text = strip_sources(turn.text) if turn.role == "assistant" else turn.text
+            s.add(
+                Message(
+                    conversation_id=conv.id,
+                    role=turn.role,
+                    content=text,
+                    citations=[],
+                    usage={},
+                    created_at=earliest + ANSWER_AFTER_QUESTION * i,
+                )
+            )
+        return conv
+
     async def stream(
-        self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+        self,
+        scope: AccessScope,
+        message: str,
+        conversation_id: uuid.UUID | None,
+        filters: ChatFilters,
+        *,
+        client: ClientHistory | None = None,
     ) -> AsyncGenerator[Started | AnswerEvent, None]:
         """The answer's events, after `Started`. No session is held between events: the question
-        is committed before the first one, the answer in its own transaction after the last."""
+        is committed before the first one, the answer in its own transaction after the last.
+
+        `client` (instead of a `conversation_id`): the history the client sent with the question."""
         if not message.strip():
             raise InvalidInput("the message is empty")
-        started, history, filters = await self._begin(scope, message, conversation_id, filters)
+        require_storable(message, "the message")
+        for turn in client.turns if client is not None else ():
+            require_storable(turn.text, "an earlier message")
+        if client is not None and conversation_id is not None:
+            raise InvalidInput("give a conversation id or the history, not both")
+        started, history, filters = await self._begin(scope, message, conversation_id, filters, client)
         yield started
         # The conversation's project filter narrows the caller's scope once; tools only narrow further.
         scope = scope.narrowed(filters.projects)
@@ -188,21 +277,32 @@ class ChatService:
                 yield event
         finally:
             await events.aclose()
+            # The client's next request continues this conversation when it sends this exchange back.
+            thread = None
+            if client is not None and status == "complete":
+                answer = HistoryTurn("assistant", "".join(transcript.text))
+                thread = thread_key([*client.turns, HistoryTurn("user", message), answer])
             # Stored even when the client left mid-stream: shielded from the cancellation.
-            await asyncio.shield(self._store(started, transcript, status, error_code, usage, provider))
+            await asyncio.shield(
+                self._store(started, transcript, status, error_code, usage, provider, thread)
+            )
 
     async def ask(
-        self, scope: AccessScope, message: str, conversation_id: uuid.UUID | None, filters: ChatFilters
+        self,
+        scope: AccessScope,
+        message: str,
+        conversation_id: uuid.UUID | None,
+        filters: ChatFilters,
+        *,
+        client: ClientHistory | None = None,
     ) -> ChatAnswer:
-        """The turn answered whole; raises ``answer_error`` when it ended with an error."""
+        """The turn answered whole; raises the answer's error (`answer_error`) when it ended with one."""
         started: Started | None = None
         text: list[str] = []
         citations: list[Citation] = []
-        result: ChatAnswer | None = None
-        # Closed before returning: the answer is stored (the stream's `finally`) before the caller
-        # responds, so a follow-up sent right after reads the whole answer in the conversation.
-        events = self.stream(scope, message, conversation_id, filters)
-        async with aclosing(events):
+        done: Done | None = None
+        # Closed before returning, so the answer is stored (the stream's `finally`) before any response.
+        async with aclosing(self.stream(scope, message, conversation_id, filters, client=client)) as events:
             async for event in events:
                 if isinstance(event, Started):
                     started = event
@@ -212,13 +312,11 @@ class ChatService:
                     citations.append(event.citation)
                 elif isinstance(event, Error):
                     raise answer_error(event)
-                elif isinstance(event, Done) and started is not None:
-                    result = ChatAnswer(
-                        started.conversation_id, started.message_id, "".join(text), citations, event
-                    )
-        if result is None:
+                elif isinstance(event, Done):
+                    done = event
+        if started is None or done is None:
             raise PamError("the answer ended without a result")
-        return result
+        return ChatAnswer(started.conversation_id, started.message_id, "".join(text), citations, done)
 
     async def _store(
         self,
@@ -228,6 +326,7 @@ class ChatService:
         error_code: str | None,
         usage: dict[str, Any],
         provider: str,
+        thread: str | None = None,
     ) -> None:
         async with self.sessions.begin() as s:
             await s.execute(
@@ -248,6 +347,8 @@ class ChatService:
             conv = await s.get(Conversation, started.conversation_id)
             if conv is not None:
                 conv.updated_at = utcnow()
+                if thread is not None:
+                    conv.thread_key = thread
 
 
 # A failed answer's HTTP status when it is not streamed (a stream carries only the code).

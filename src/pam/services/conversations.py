@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import AccessScope, Caller
@@ -22,6 +22,13 @@ from pam.store.models import Conversation, Message
 class ConversationWithMessages:
     conversation: Conversation
     messages: list[Message]
+
+
+def owned_by(caller: Caller) -> ColumnElement[bool]:
+    """The caller's own conversations (the local admin's have no user)."""
+    return (
+        Conversation.user_id.is_(None) if caller.user_id is None else Conversation.user_id == caller.user_id
+    )
 
 
 async def owned_conversation(
@@ -38,11 +45,11 @@ class ConversationService:
         self._sessions = sessions
 
     async def page(self, scope: AccessScope, *, limit: int, cursor: str | None) -> Page[Conversation]:
-        user_id = scope.caller.user_id
-        owner = Conversation.user_id.is_(None) if user_id is None else Conversation.user_id == user_id
         keyset = Keyset(Conversation.updated_at, Conversation.id, descending=True)
         async with self._sessions() as s:
-            return await keyset_page(s, select(Conversation).where(owner), keyset, limit=limit, cursor=cursor)
+            return await keyset_page(
+                s, select(Conversation).where(owned_by(scope.caller)), keyset, limit=limit, cursor=cursor
+            )
 
     async def get(self, scope: AccessScope, conversation_id: uuid.UUID) -> ConversationWithMessages:
         async with self._sessions() as s:

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import AccessScope
-from pam.answer.sources import ChangeEntry, DocumentText, Passage, TermDefinition, ToolFilters
+from pam.answer.sources import (
+    ChangeEntry,
+    DocumentRef,
+    DocumentText,
+    Passage,
+    TermDefinition,
+    ToolFilters,
+)
 from pam.errors import NotFound
 from pam.services.glossary_expansion import query_keys
 from pam.services.search_scope import KnowledgeSearch, RequestedFilters
@@ -71,34 +78,42 @@ class ScopedKnowledge:
             for h in result.hits
         ]
 
-    async def _document(self, session: AsyncSession, document_id: str | None, title: str | None) -> Document:
-        readable = self._scope.ids()
-        query = select(Document).where(Document.status == "active", Document.project_id.in_(readable))
-        if document_id:
+    async def _document(self, session: AsyncSession, ref: DocumentRef) -> Document:
+        query = select(Document).where(
+            Document.status == "active", Document.project_id.in_(self._scope.ids())
+        )
+        if ref.document_id:
             try:
-                query = query.where(Document.id == uuid.UUID(document_id))
+                query = query.where(Document.id == uuid.UUID(ref.document_id))
             except ValueError as exc:
                 raise NotFound("document not found") from exc
-        elif title:
-            query = query.where(Document.title == title)
+        elif ref.title:
+            query = query.where(Document.title == ref.title)
+        elif ref.uri:
+            query = query.where(Document.uri == ref.uri)
         else:
             raise NotFound("document not found")
-        doc = await session.scalar(query.limit(1))
+        doc = await session.scalar(query.order_by(Document.updated_at.desc(), Document.id).limit(1))
         if doc is None:
             raise NotFound("document not found")
         return doc
 
-    async def get_document(self, document_id: str | None, title: str | None, max_chars: int) -> DocumentText:
+    async def get_document(
+        self, ref: DocumentRef, max_chars: int, start: int = 0, limit: int | None = None
+    ) -> DocumentText:
         async with self._sessions() as s:
-            doc = await self._document(s, document_id, title)
-            segments = await s.scalars(
-                select(Segment).where(Segment.document_id == doc.id).order_by(Segment.position)
+            doc = await self._document(s, ref)
+            segments = await s.stream_scalars(
+                select(Segment)
+                .where(Segment.document_id == doc.id, Segment.position >= start)
+                .order_by(Segment.position)
             )
             passages: list[Passage] = []
-            used, truncated = 0, False
-            for seg in segments:
-                if used + len(seg.content) > max_chars and passages:
-                    truncated = True
+            used, next_start = 0, None
+            async for seg in segments:
+                full = limit is not None and len(passages) >= limit
+                if full or (used + len(seg.content) > max_chars and passages):
+                    next_start = seg.position
                     break
                 used += len(seg.content)
                 passages.append(
@@ -112,9 +127,19 @@ class ScopedKnowledge:
                         content=seg.content,
                         score=0.0,
                         project_id=str(doc.project_id),
+                        position=seg.position,
                     )
                 )
-        return DocumentText(str(doc.id), doc.title, doc.uri, str(doc.project_id), tuple(passages), truncated)
+            await segments.close()
+        return DocumentText(
+            str(doc.id),
+            doc.title,
+            doc.uri,
+            str(doc.project_id),
+            tuple(passages),
+            truncated=next_start is not None,
+            next_start=next_start,
+        )
 
     async def lookup_term(self, name: str) -> list[TermDefinition]:
         key = term_key(name)

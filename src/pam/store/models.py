@@ -206,11 +206,17 @@ class ApiKey(TimestampedBase):
 
 class Conversation(TimestampedBase):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_user_updated", "user_id", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversations_user_updated", "user_id", "updated_at"),
+        Index("ix_conversations_user_thread", "user_id", "thread_key"),
+    )
 
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(500), default="")
     filters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Conversations whose history the client sends (`/v1`): a fingerprint of the turns so far, so the
+    # client's next request continues this conversation (see `pam.answer.source_list.thread_key`).
+    thread_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Message(TimestampedBase):

@@ -615,6 +615,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Chat Completions */
+        post: operations["chat_completions_v1_chat_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description `pam` (every project the caller can read) and `pam/<project>` for each of them.
+         */
+        get: operations["list_models_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Model */
+        get: operations["get_model_v1_models__model_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -702,6 +756,22 @@ export interface components {
              */
             user_id: string;
         };
+        /** AssistantMessage */
+        AssistantMessage: {
+            /**
+             * Content
+             * @description the answer with its [n] markers, then a Sources list
+             */
+            content: string;
+            /** Refusal */
+            refusal?: null;
+            /**
+             * Role
+             * @default assistant
+             * @constant
+             */
+            role: "assistant";
+        };
         /** Body_ingest_upload_api_ingest_upload_post */
         Body_ingest_upload_api_ingest_upload_post: {
             /**
@@ -712,12 +782,104 @@ export interface components {
             /** Project */
             project?: string | null;
         };
+        /** ChatCompletion */
+        ChatCompletion: {
+            /** Choices */
+            choices: components["schemas"]["Choice"][];
+            /** Created */
+            created: number;
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /**
+             * Object
+             * @default chat.completion
+             * @constant
+             */
+            object: "chat.completion";
+            pam: components["schemas"]["PamAnswer"];
+            /** System Fingerprint */
+            system_fingerprint?: null;
+            usage: components["schemas"]["CompletionUsage"];
+        };
+        /**
+         * ChatCompletionChunk
+         * @description One `data:` line of a streamed completion. The last chunk with a choice has
+         *     `finish_reason: "stop"` and the extra `pam`; with `stream_options.include_usage` one more chunk
+         *     (no choices) carries `usage`. The stream ends with `data: [DONE]`.
+         */
+        ChatCompletionChunk: {
+            /** Choices */
+            choices: components["schemas"]["ChunkChoice"][];
+            /** Created */
+            created: number;
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /**
+             * Object
+             * @default chat.completion.chunk
+             * @constant
+             */
+            object: "chat.completion.chunk";
+            /** @default null */
+            pam: components["schemas"]["PamAnswer"] | null;
+            /**
+             * System Fingerprint
+             * @default null
+             */
+            system_fingerprint: null;
+            /** @default null */
+            usage: components["schemas"]["CompletionUsage"] | null;
+        };
+        /**
+         * ChatCompletionRequest
+         * @description OpenAI's chat completion request. The last message is the question (it must be the user's);
+         *     earlier user and assistant messages are the conversation's history; system messages, sampling
+         *     settings and tools are accepted and not used (the answerer has its own instructions and tools).
+         */
+        ChatCompletionRequest: {
+            /** Messages */
+            messages: components["schemas"]["ChatMessageIn"][];
+            /** Model */
+            model: string;
+            /**
+             * N
+             * @description only one choice is produced
+             */
+            n?: number | null;
+            /**
+             * Stream
+             * @default false
+             */
+            stream: boolean;
+            stream_options?: components["schemas"]["StreamOptions"] | null;
+            /** User */
+            user?: string | null;
+        };
+        ChatCompletionStreamEvent: components["schemas"]["ChatCompletionChunk"] | components["schemas"]["StreamErrorEvent"];
         /** ChatFiltersIn */
         ChatFiltersIn: {
             /** Projects */
             projects?: string[] | null;
             /** Source Types */
             source_types?: ("folder" | "upload")[] | null;
+        };
+        /** ChatMessageIn */
+        ChatMessageIn: {
+            /** Content */
+            content?: string | components["schemas"]["ContentPart"][] | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+        } & {
+            [key: string]: unknown;
         };
         /** ChatRequest */
         ChatRequest: {
@@ -755,6 +917,42 @@ export interface components {
             usage: components["schemas"]["UsageOut"];
         };
         ChatStreamEvent: components["schemas"]["ConversationEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["ToolEvent"] | components["schemas"]["TokenEvent"] | components["schemas"]["CitationStreamEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"];
+        /** Choice */
+        Choice: {
+            /**
+             * Finish Reason
+             * @default stop
+             * @constant
+             */
+            finish_reason: "stop";
+            /**
+             * Index
+             * @default 0
+             */
+            index: number;
+            /** Logprobs */
+            logprobs?: null;
+            message: components["schemas"]["AssistantMessage"];
+        };
+        /** ChunkChoice */
+        ChunkChoice: {
+            delta: components["schemas"]["Delta"];
+            /**
+             * Finish Reason
+             * @default null
+             */
+            finish_reason: "stop" | null;
+            /**
+             * Index
+             * @default 0
+             */
+            index: number;
+            /**
+             * Logprobs
+             * @default null
+             */
+            logprobs: null;
+        };
         /** CitationOut */
         CitationOut: {
             /** Document Id */
@@ -796,6 +994,15 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** CompletionUsage */
+        CompletionUsage: {
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Total Tokens */
+            total_tokens: number;
+        };
         /** ComponentHealth */
         ComponentHealth: {
             /** Detail */
@@ -812,6 +1019,18 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "degraded" | "down" | "disabled";
+        };
+        /**
+         * ContentPart
+         * @description One part of a message's content; only text parts are read.
+         */
+        ContentPart: {
+            /** Text */
+            text?: string | null;
+            /** Type */
+            type: string;
+        } & {
+            [key: string]: unknown;
         };
         /** ConversationDetail */
         ConversationDetail: {
@@ -885,6 +1104,19 @@ export interface components {
              * Format: uuid
              */
             message_id: string;
+        };
+        /** Delta */
+        Delta: {
+            /**
+             * Content
+             * @default null
+             */
+            content: string | null;
+            /**
+             * Role
+             * @default null
+             */
+            role: "assistant" | null;
         };
         /** DocumentDetail */
         DocumentDetail: {
@@ -1191,6 +1423,74 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ModelList */
+        ModelList: {
+            /** Data */
+            data: components["schemas"]["ModelOut"][];
+            /**
+             * Object
+             * @default list
+             * @constant
+             */
+            object: "list";
+        };
+        /** ModelOut */
+        ModelOut: {
+            /**
+             * Created
+             * @description Unix time the project was created
+             */
+            created: number;
+            /**
+             * Id
+             * @description `pam` (every project you can read) or `pam/<project>`
+             */
+            id: string;
+            /**
+             * Object
+             * @default model
+             * @constant
+             */
+            object: "model";
+            /**
+             * Owned By
+             * @default pam-context
+             */
+            owned_by: string;
+        };
+        /**
+         * PamAnswer
+         * @description The documented extra field `pam`: what a client needs to show citations itself.
+         */
+        PamAnswer: {
+            /**
+             * Citations
+             * @description the sources the answer cites, [n] by [n]
+             */
+            citations: components["schemas"]["CitationOut"][];
+            /**
+             * Conversation Id
+             * Format: uuid
+             * @description the stored conversation (see /api/conversations)
+             */
+            conversation_id: string;
+            /**
+             * Grounded
+             * @description whether the answer passed the grounding check (null when none ran)
+             */
+            grounded?: boolean | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /**
+             * Message Id
+             * Format: uuid
+             */
+            message_id: string;
+            /** Model */
+            model?: string | null;
+            /** Provider */
+            provider: string;
+        };
         /** ProjectCreate */
         ProjectCreate: {
             /**
@@ -1466,6 +1766,37 @@ export interface components {
              * @enum {string}
              */
             event: "status";
+        };
+        /**
+         * StreamError
+         * @description An error in a stream, as OpenAI sends it: `data: {"error": {...}}`.
+         */
+        StreamError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /**
+             * Param
+             * @default null
+             */
+            param: null;
+            /** Type */
+            type: string;
+        };
+        /** StreamErrorEvent */
+        StreamErrorEvent: {
+            error: components["schemas"]["StreamError"];
+        };
+        /** StreamOptions */
+        StreamOptions: {
+            /**
+             * Include Usage
+             * @default false
+             */
+            include_usage: boolean;
+        } & {
+            [key: string]: unknown;
         };
         /** TableList */
         TableList: {
@@ -6909,6 +7240,343 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatsResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chat_completions_v1_chat_completions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description With `stream: true`, Server-Sent Events: one `data: <JSON>` line per ChatCompletionStreamEvent (chunks in OpenAI's format, or an error), then `data: [DONE]`. Comment lines are heartbeats. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": components["schemas"]["ChatCompletionStreamEvent"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_models_v1_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_model_v1_models__model_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"];
                 };
             };
             /** @description Bad Request */
