@@ -264,6 +264,7 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
             Call("GET", f"/api/segments/{b_seg}", (404,), like=f"/api/segments/{NOWHERE}"),
         ],
         ("GET", "/api/stats"): [Call("GET", "/api/stats", (403,))],
+        ("GET", "/metrics"): [Call("GET", "/metrics", (403,))],
         ("POST", "/api/auth/login"): [
             Call(
                 "POST", "/api/auth/login", (200,), json={"email": "vera@alpha.example", "password": PASSWORD}

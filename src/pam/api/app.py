@@ -12,10 +12,31 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from pam import __version__
-from pam.api.errors import install_error_handlers
+from pam.api.body_limits import (
+    JSON_BODY_LIMIT,
+    BodyLimitMiddleware,
+    document_body_limits,
+    upload_body_limit,
+)
+from pam.api.errors import install_error_handlers, unexpected_error_response
+from pam.api.metrics_middleware import MetricsMiddleware
 from pam.api.middleware import RequestIdMiddleware
-from pam.api.routes import admin, auth, chat, data, documents, health, ingest, projects, search, stats
+from pam.api.openapi_auth import document_auth_mode
+from pam.api.routes import (
+    admin,
+    auth,
+    chat,
+    data,
+    documents,
+    health,
+    ingest,
+    metrics,
+    projects,
+    search,
+    stats,
+)
 from pam.api.routes.chat_schemas import ChatStreamEvent
+from pam.api.routes.ingest_schemas import TaskStreamEvent
 from pam.api.schemas import ErrorResponse
 from pam.api.stream_schemas import document_stream_events
 from pam.api.web import mount_web
@@ -60,7 +81,15 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(projects.router)
     api.include_router(data.router)
     app.include_router(api)
-    document_stream_events(app, {"ChatStreamEvent": ChatStreamEvent})
+    app.include_router(metrics.router)
+    document_stream_events(app, {"ChatStreamEvent": ChatStreamEvent, "TaskStreamEvent": TaskStreamEvent})
+    # Every body is read whole before it is parsed: a limit per route keeps a 50 MB JSON body from
+    # being read at all (413). Uploads have their own, from PAM_MAX_UPLOAD_BYTES.
+    body_limits = {"/api/ingest/upload": upload_body_limit(settings.max_upload_bytes)}
+    document_body_limits(app, JSON_BODY_LIMIT, body_limits)
+    document_auth_mode(app, settings.auth)
     mount_web(app, settings.web_dir)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(BodyLimitMiddleware, default=JSON_BODY_LIMIT, per_route=body_limits)
+    app.add_middleware(RequestIdMiddleware, on_error=unexpected_error_response)
+    app.add_middleware(MetricsMiddleware)  # added last: outermost, it sees every answer's status
     return app

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pam.api.route_table import methods_at
 from pam.api.web import web_fallback
 from pam.errors import PamError
 from pam.store.outage import database_reachable, looks_like_outage
@@ -69,20 +70,29 @@ def install_error_handlers(app: FastAPI) -> None:
             return page
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else "request failed"
-        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route whose path matched; a path served by
+            # several routes (GET and POST, say) supports all of theirs.
+            headers["Allow"] = ", ".join(methods_at(request.app, request.url.path))
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers or None)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if await _database_down(request, exc):
-            # Not a bug: the database is restarting or unreachable. Clients retry; nothing was half-done
-            # (every write is one transaction).
-            log.warning("database_unavailable", error_type=type(exc).__name__)
-            return JSONResponse(
-                error_body("unavailable", "The database is unavailable; retry in a few seconds."),
-                status_code=503,
-                headers={"Retry-After": str(RETRY_AFTER_OUTAGE_S)},
-            )
-        log.exception("unhandled_error", error_type=type(exc).__name__)
+
+async def unexpected_error_response(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to an exception nothing else handled: 503 when the database is down, else a 500 that
+    names no internals. Called by `RequestIdMiddleware`, so the response and the log line both carry the
+    request id (an app-level `Exception` handler runs outside every middleware, and sees neither)."""
+    log = structlog.get_logger("pam.errors")
+    if await _database_down(request, exc):
+        # Not a bug: the database is restarting or unreachable. Clients retry; nothing was half-done
+        # (every write is one transaction).
+        log.warning("database_unavailable", error_type=type(exc).__name__)
         return JSONResponse(
-            error_body("internal_error", "An internal error occurred. It has been logged."), status_code=500
+            error_body("unavailable", "The database is unavailable; retry in a few seconds."),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_OUTAGE_S)},
         )
+    log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "An internal error occurred. It has been logged."), status_code=500
+    )

@@ -541,6 +541,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metrics */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -640,7 +657,10 @@ export interface components {
             /** Conversation Id */
             conversation_id?: string | null;
             filters?: components["schemas"]["ChatFiltersIn"] | null;
-            /** Message */
+            /**
+             * Message
+             * @description not only whitespace
+             */
             message: string;
         };
         /** ChatResponse */
@@ -668,6 +688,57 @@ export interface components {
             usage: components["schemas"]["UsageOut"];
         };
         ChatStreamEvent: components["schemas"]["ConversationEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["ToolEvent"] | components["schemas"]["TokenEvent"] | components["schemas"]["CitationStreamEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"];
+        /** @description One server-sent event: its name and its JSON data. */
+        ChatStreamEventWire: {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "conversation";
+        } | {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "status";
+        } | {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "tool";
+        } | {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "token";
+        } | {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "citation";
+        } | {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "done";
+        } | {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "error";
+        };
         /** CitationOut */
         CitationOut: {
             /** Document Id */
@@ -1084,6 +1155,15 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ProgressEvent */
+        ProgressEvent: {
+            data: components["schemas"]["TaskOut"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "progress";
+        };
         /** ProjectCreate */
         ProjectCreate: {
             /**
@@ -1467,6 +1547,15 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** TaskDoneEvent */
+        TaskDoneEvent: {
+            data: components["schemas"]["TaskDetail"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "done";
+        };
         /** TaskItemOut */
         TaskItemOut: {
             /** Document Id */
@@ -1560,6 +1649,23 @@ export interface components {
             next_cursor: string | null;
             /** Total */
             total: number;
+        };
+        TaskStreamEvent: components["schemas"]["ProgressEvent"] | components["schemas"]["TaskDoneEvent"];
+        /** @description One server-sent event: its name and its JSON data. */
+        TaskStreamEventWire: {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "progress";
+        } | {
+            data: string;
+            /**
+             * Event
+             * @constant
+             */
+            event: "done";
         };
         /** TokenData */
         TokenData: {
@@ -3654,7 +3760,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
+                    "text/event-stream": components["schemas"]["ChatStreamEventWire"];
                 };
             };
             /** @description Bad Request */
@@ -5342,13 +5448,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `progress` events, then one `done` */
+            /** @description Server-Sent Events: `progress` (the task) on every change, then one `done` (the task with its errors). Comment lines are heartbeats. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    "text/event-stream": components["schemas"]["TaskStreamEventWire"];
                 };
             };
             /** @description Bad Request */
@@ -5909,6 +6015,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatsResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every metric in Prometheus' text exposition format (docs/deploy.md lists them) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
             /** @description Bad Request */
