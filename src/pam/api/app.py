@@ -45,7 +45,7 @@ from pam.services.seed import seed_sample_documents
 from pam.settings import Settings
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503, 507)
 }
 
 

@@ -10,8 +10,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pam.api.route_table import methods_at
 from pam.api.web import web_fallback
-from pam.errors import PamError
-from pam.store.outage import database_reachable, looks_like_outage
+from pam.errors import PamError, StorageFull
+from pam.store.outage import database_reachable, looks_like_full_disk, looks_like_outage
 
 _HTTP_CODES = {
     400: "invalid_input",
@@ -83,6 +83,15 @@ async def unexpected_error_response(request: Request, exc: Exception) -> JSONRes
     names no internals. Called by `RequestIdMiddleware`, so the response and the log line both carry the
     request id (an app-level `Exception` handler runs outside every middleware, and sees neither)."""
     log = structlog.get_logger("pam.errors")
+    if looks_like_full_disk(exc):
+        # Not a bug either: the write was refused whole (one transaction); it works once space is freed.
+        log.error("storage_full", error_type=type(exc).__name__)
+        full = StorageFull("the server's disk is full; nothing was stored. Retry once space is freed.")
+        return JSONResponse(
+            error_body(full.code, full.message),
+            status_code=full.status,
+            headers={"Retry-After": str(full.retry_after)},
+        )
     if await _database_down(request, exc):
         # Not a bug: the database is restarting or unreachable. Clients retry; nothing was half-done
         # (every write is one transaction).
