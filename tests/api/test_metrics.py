@@ -4,6 +4,8 @@ admins only when sign-in is required; figures that follow what the server did.""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from tests.fakes.model_script import HttpError, Text
 from tests.fakes.model_server import FakeModelServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json"
 
 
 def samples(text: str) -> list[Sample]:
@@ -183,3 +186,19 @@ async def test_with_sign_in_only_admins_read_metrics(tmp_path: Path) -> None:
         )
         text = await scrape(client, authorization=f"Bearer {key.json()['key']}")
         assert value(text, "pam_http_requests_total", route="/metrics", status="401") == 1
+
+
+async def test_the_grafana_dashboard_plots_metrics_the_server_has(api: Harness) -> None:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    plotted = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bpam_[a-z_]+", target["expr"])
+    }
+    exposed = {family.name for family in text_string_to_metric_families(await scrape(api.client))}
+    series = {f"{name}{suffix}" for name in exposed for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+    missing = plotted - series
+    if api.settings.redis_url is None:
+        missing -= {"pam_queue_jobs"}  # the Redis queue's depth: scale-out only
+    assert plotted and not missing, missing
