@@ -13,6 +13,7 @@ else becomes a generic 500 with no internals (paths, SQL, tracebacks) in the bod
     ├── PayloadTooLarge     413 payload_too_large
     ├── RateLimited         429 rate_limited
     ├── Unavailable         503 unavailable
+    ├── StorageFull         507 storage_full (the data dir's file system is full)
     └── ParseError          422 (per-file ingestion errors; code names the reason)
 """
 
@@ -84,6 +85,14 @@ class RateLimited(PamError):
 class Unavailable(PamError):
     code = "unavailable"
     status = 503
+
+
+class StorageFull(PamError):
+    """The data dir's file system has no space left: nothing was half-written, retry once there is."""
+
+    code = "storage_full"
+    status = 507
+    retry_after = 60
 
 
 class ParseError(PamError):

@@ -112,37 +112,65 @@ def no_b_terms(r: httpx.Response, w: World) -> None:
 
 def no_terms(r: httpx.Response, w: World) -> None:
     assert r.json() == []
+
+
 MCP = {"Accept": "application/json, text/event-stream"}
+
+
 def rpc(method: str, params: dict[str, Any]) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+
+
 def tool(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     return rpc("tools/call", {"name": name, "arguments": arguments})
+
+
 def mcp_call(body: dict[str, Any], **extra: Any) -> Call:
     return Call("POST", "/mcp", (200,), json=body, headers=MCP, **extra)
+
+
 def mcp_result(r: httpx.Response) -> Any:
     body = r.json()
     assert "result" in body, body
     return body["result"]
+
+
 def mcp_found(check: Callable[[Any, World], None]) -> Callable[[httpx.Response, World], None]:
     """A tool that succeeded, its structured result checked."""
+
     def run(r: httpx.Response, w: World) -> None:
         result = mcp_result(r)
         assert not result.get("isError"), result
         check(result["structuredContent"], w)
+
     return run
+
+
 def mcp_refused(r: httpx.Response, w: World) -> None:
     assert mcp_result(r)["isError"] is True
+
+
 def mcp_no_b_passages(result: Any, w: World) -> None:
     assert all(p["document_id"] not in w.b_docs.values() for p in result["results"])
+
+
 def mcp_no_b_citations(result: Any, w: World) -> None:
     assert all(c["document_id"] not in w.b_docs.values() for c in result["citations"])
+
+
 def mcp_only_a_resources(r: httpx.Response, w: World) -> None:
     uris = {x["uri"] for x in mcp_result(r)["resources"]}
     assert uris == {f"pam://documents/{d}" for d in w.a_docs.values()} | {f"pam://tables/{A_NAME}/{A_TABLE}"}
+
+
 def models_of_a(r: httpx.Response, w: World) -> None:
     assert [m["id"] for m in r.json()["data"]] == ["pam", f"pam/{A_NAME}"]
+
+
 def completion_cites_no_b(r: httpx.Response, w: World) -> None:
     assert all(c["document_id"] not in w.b_docs.values() for c in r.json()["pam"]["citations"])
+
+
 def stream_cites_no_b(r: httpx.Response, w: World) -> None:
     lines = [line[len("data: ") :] for line in r.text.splitlines() if line.startswith("data: ")]
     assert lines[-1] == "[DONE]", lines
@@ -150,6 +178,8 @@ def stream_cites_no_b(r: httpx.Response, w: World) -> None:
     assert not [c for c in chunks if "error" in c], chunks
     extras = [c["pam"] for c in chunks if c.get("pam")]
     assert len(extras) == 1 and all(c["document_id"] not in w.b_docs.values() for c in extras[0]["citations"])
+
+
 def ask(question: str, model: str = "pam", **extra: Any) -> dict[str, Any]:
     return {"model": model, "messages": [{"role": "user", "content": question}], **extra}
 
@@ -321,6 +351,7 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
             Call("GET", f"/api/segments/{b_seg}", (404,), like=f"/api/segments/{NOWHERE}"),
         ],
         ("GET", "/api/stats"): [Call("GET", "/api/stats", (403,))],
+        ("GET", "/metrics"): [Call("GET", "/metrics", (403,))],
         ("POST", "/api/auth/login"): [
             Call(
                 "POST", "/api/auth/login", (200,), json={"email": "vera@alpha.example", "password": PASSWORD}

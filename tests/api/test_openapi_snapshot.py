@@ -10,6 +10,7 @@ intended change of the API, regenerate both and review the diff:
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from pam.api.app import create_app
+from pam.api.openapi_auth import without_sign_in
 from pam.api.openapi_export import openapi_text
 from tests.conftest import make_settings
 
@@ -26,6 +28,8 @@ REGENERATE = "make api-schema"
 SSE_ROUTES = {("POST", "/api/chat/stream"), ("GET", "/api/ingest/tasks/{task_id}/events")}
 # Files: their body is the file's bytes, described in `responses` instead.
 FILE_ROUTES = {("GET", "/api/documents/{document_id}/original")}
+# Prometheus' text format, described as a string in `responses`.
+TEXT_ROUTES = {("GET", "/metrics")}
 
 
 def _app(tmp_path: Path) -> FastAPI:
@@ -51,7 +55,7 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     missing = [
         f"{method} {path}"
         for method, path, route in routes
-        if (method, path) not in SSE_ROUTES | FILE_ROUTES
+        if (method, path) not in SSE_ROUTES | FILE_ROUTES | TEXT_ROUTES
         and route.response_model is None
         and route.status_code != 204
     ]
@@ -87,7 +91,19 @@ def test_openapi_document_equals_the_snapshot(tmp_path: Path) -> None:
         )
 
 
-def test_the_document_does_not_depend_on_settings(tmp_path: Path) -> None:
-    """One snapshot serves every installation: auth mode and data dir do not change the schema."""
+def test_the_document_does_not_depend_on_the_data_dir(tmp_path: Path) -> None:
+    other = create_app(make_settings(tmp_path / "other", auth="required", max_file_bytes=1234))
+    assert normalised(other) == normalised(_app(tmp_path))
+
+
+def test_without_sign_in_the_document_is_the_snapshot_less_auth(tmp_path: Path) -> None:
+    """PAM_AUTH=none serves the snapshot minus what needs sign-in: no security scheme, no 401s, no login
+    or own-key operations. Derived, so the one snapshot pins both documents."""
     open_app = create_app(make_settings(tmp_path / "other", auth="none"))
-    assert normalised(open_app) == normalised(_app(tmp_path))
+    served = json.loads(normalised(open_app))
+    committed = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert served == without_sign_in(committed)
+    assert "securitySchemes" not in served["components"]
+    assert not [p for p, ops in served["paths"].items() for op in ops.values() if "security" in op]
+    assert "/api/auth/login" not in served["paths"] and "/api/search" in served["paths"]
+    assert "securitySchemes" in committed["components"]

@@ -13,8 +13,17 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import Route
 
 from pam import __version__
-from pam.api.errors import install_error_handlers
+from pam.api.body_limits import (
+    CONVERSATION_BODY_LIMIT,
+    JSON_BODY_LIMIT,
+    BodyLimitMiddleware,
+    document_body_limits,
+    upload_body_limit,
+)
+from pam.api.errors import install_error_handlers, unexpected_error_response
+from pam.api.metrics_middleware import MetricsMiddleware
 from pam.api.middleware import RequestIdMiddleware
+from pam.api.openapi_auth import document_auth_mode
 from pam.api.routes import (
     admin,
     auth,
@@ -24,12 +33,14 @@ from pam.api.routes import (
     glossary,
     health,
     ingest,
+    metrics,
     openai_compat,
     projects,
     search,
     stats,
 )
 from pam.api.routes.chat_schemas import ChatStreamEvent
+from pam.api.routes.ingest_schemas import TaskStreamEvent
 from pam.api.routes.openai_schemas import ChatCompletionStreamEvent
 from pam.api.schemas import ErrorResponse
 from pam.api.stream_schemas import document_stream_events
@@ -41,7 +52,7 @@ from pam.services.seed import seed_sample_documents
 from pam.settings import Settings
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503, 507)
 }
 
 
@@ -82,11 +93,28 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(glossary.router)
     app.include_router(api)
     app.include_router(openai_compat.router)
+    app.include_router(metrics.router)
     # MCP over streamable HTTP (stateless: POST only; GET/DELETE answer 405, as the transport allows).
     app.router.routes.append(Route(MCP_PATH, McpEndpoint(), methods=["POST"]))
     document_stream_events(
-        app, {"ChatStreamEvent": ChatStreamEvent, "ChatCompletionStreamEvent": ChatCompletionStreamEvent}
+        app,
+        {
+            "ChatStreamEvent": ChatStreamEvent,
+            "ChatCompletionStreamEvent": ChatCompletionStreamEvent,
+            "TaskStreamEvent": TaskStreamEvent,
+        },
     )
+    # Every body is read whole before it is parsed: a limit per route keeps a 50 MB JSON body from
+    # being read at all (413). Uploads have their own, from PAM_MAX_UPLOAD_BYTES; OpenAI-style clients
+    # send the whole conversation with every question, so theirs is larger.
+    body_limits = {
+        "/api/ingest/upload": upload_body_limit(settings.max_upload_bytes),
+        "/v1/chat/completions": CONVERSATION_BODY_LIMIT,
+    }
+    document_body_limits(app, JSON_BODY_LIMIT, body_limits)
+    document_auth_mode(app, settings.auth)
     mount_web(app, settings.web_dir)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(BodyLimitMiddleware, default=JSON_BODY_LIMIT, per_route=body_limits)
+    app.add_middleware(RequestIdMiddleware, on_error=unexpected_error_response)
+    app.add_middleware(MetricsMiddleware)  # added last: outermost, it sees every answer's status
     return app

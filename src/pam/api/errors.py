@@ -14,9 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pam.api.route_table import methods_at
 from pam.api.web import web_fallback
-from pam.errors import PamError
-from pam.store.outage import database_reachable, looks_like_outage
+from pam.errors import PamError, StorageFull
+from pam.store.outage import database_reachable, looks_like_full_disk, looks_like_outage
 
 _HTTP_CODES = {
     400: "invalid_input",
@@ -103,20 +104,38 @@ def install_error_handlers(app: FastAPI) -> None:
             return page
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else "request failed"
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route whose path matched; a path served by
+            # several routes (GET and POST, say) supports all of theirs.
+            headers["Allow"] = ", ".join(methods_at(request.app, request.url.path))
         body = _body(request, code, message, exc.status_code)
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(body, status_code=exc.status_code, headers=headers or None)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if await _database_down(request, exc):
-            # Not a bug: the database is restarting or unreachable. Clients retry; nothing was half-done
-            # (every write is one transaction).
-            log.warning("database_unavailable", error_type=type(exc).__name__)
-            return JSONResponse(
-                _body(request, "unavailable", "The database is unavailable; retry in a few seconds.", 503),
-                status_code=503,
-                headers={"Retry-After": str(RETRY_AFTER_OUTAGE_S)},
-            )
-        log.exception("unhandled_error", error_type=type(exc).__name__)
-        message = "An internal error occurred. It has been logged."
-        return JSONResponse(_body(request, "internal_error", message, 500), status_code=500)
+
+async def unexpected_error_response(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to an exception nothing else handled: 503 when the database is down, else a 500 that
+    names no internals. Called by `RequestIdMiddleware`, so the response and the log line both carry the
+    request id (an app-level `Exception` handler runs outside every middleware, and sees neither)."""
+    log = structlog.get_logger("pam.errors")
+    if looks_like_full_disk(exc):
+        # Not a bug either: the write was refused whole (one transaction); it works once space is freed.
+        log.error("storage_full", error_type=type(exc).__name__)
+        full = StorageFull("the server's disk is full; nothing was stored. Retry once space is freed.")
+        return JSONResponse(
+            _body(request, full.code, full.message, full.status),
+            status_code=full.status,
+            headers={"Retry-After": str(full.retry_after)},
+        )
+    if await _database_down(request, exc):
+        # Not a bug: the database is restarting or unreachable. Clients retry; nothing was half-done
+        # (every write is one transaction).
+        log.warning("database_unavailable", error_type=type(exc).__name__)
+        return JSONResponse(
+            _body(request, "unavailable", "The database is unavailable; retry in a few seconds.", 503),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_OUTAGE_S)},
+        )
+    log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
+    message = "An internal error occurred. It has been logged."
+    return JSONResponse(_body(request, "internal_error", message, 500), status_code=500)

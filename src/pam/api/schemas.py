@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
+
+# RFC 3339 `date-time`, which the schema promises: a date, a time and an offset. Pydantic alone would
+# also take a number (seconds since 1970), a bare date or a time without its offset.
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339_text(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("expected an RFC 3339 date-time such as 2024-05-01T00:00:00Z")
+    return value
+
+
+DateTimeIn = Annotated[datetime, BeforeValidator(_rfc3339_text)]
+
+
+def _json_integer(value: object) -> object:
+    # JSON Schema's integer: 40 and 40.0, never "40", true or 40.5 (which pydantic alone would coerce).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("expected an integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("expected an integer")
+        return int(value)
+    return value
+
+
+IntIn = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class ErrorDetail(BaseModel):

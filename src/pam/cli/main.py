@@ -6,6 +6,7 @@ import typer
 
 from pam.cli import (
     ask_cmd,
+    backup_cmd,
     config_cmd,
     db,
     eval_answers_cmd,
@@ -34,6 +35,8 @@ app.command("ask")(ask_cmd.ask)
 app.command("sql")(sql_cmd.sql)
 app.command("worker")(worker_cmd.worker)
 app.command("mcp")(mcp_cmd.mcp)
+app.command("backup")(backup_cmd.backup)
+app.command("restore")(backup_cmd.restore)
 app.add_typer(db.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(projects_cmd.app, name="projects")

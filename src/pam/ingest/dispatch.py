@@ -30,6 +30,10 @@ class TaskDispatch(Protocol):
         """The queue's own status, or None when there is no separate queue."""
         ...
 
+    async def queued(self) -> int | None:
+        """Jobs waiting in the separate queue; None when there is none (or it does not answer)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -49,6 +53,9 @@ class LocalDispatch:
         await self.runner.wait(task_id)
 
     async def health(self) -> ComponentStatus | None:
+        return None
+
+    async def queued(self) -> int | None:
         return None
 
     async def close(self) -> None:

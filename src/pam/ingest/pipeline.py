@@ -35,7 +35,7 @@ from pam.ingest.sources.base import SourceConnector, SourceItem
 from pam.ingest.table_sink import TableSink
 from pam.ingest.writer import existing_vectors, mark_deleted, write_document
 from pam.store.models import Document, IngestionTask, Source, TaskItem
-from pam.store.outage import is_outage
+from pam.store.outage import is_outage, looks_like_full_disk
 from pam.store.types import utcnow
 
 log = structlog.get_logger("pam.ingest")
@@ -307,8 +307,9 @@ class IngestRun:
         except Exception as exc:
             # The transaction rolled back: nothing of this document was written.
             self.progress.counters.update(counted)
-            if await is_outage(exc, self.deps.engine):
-                # Not this document's fault: the run stops here and is resumed when the database returns.
+            if looks_like_full_disk(exc) or await is_outage(exc, self.deps.engine):
+                # Not this document's fault: the run stops here and is resumed when the database
+                # (or space on its disk) returns.
                 raise
             log.exception("write_failed", path=item.source_id)
             self.progress.add(failed=1, processed=1)

@@ -108,6 +108,12 @@ class RedisDispatch:
             detail=f"{queued} queued",
         )
 
+    async def queued(self) -> int | None:
+        try:
+            return int(await asyncio.wait_for(self.queue.count("queued"), timeout=1.0))
+        except (RedisError, OSError, TimeoutError):
+            return None
+
     async def close(self) -> None:
         # Bounded: disconnecting from a Redis that hangs waits for it forever.
         with contextlib.suppress(Exception):

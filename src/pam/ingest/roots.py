@@ -6,6 +6,7 @@ symlink nor a `..` can lead outside a root.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,16 +67,27 @@ def resolve_under_roots(raw: str, roots: Sequence[Path]) -> tuple[Path, Path]:
     if any(part == ".." for part in Path(raw).parts):
         raise Forbidden("path may not contain '..'")
     resolved_roots = [r.expanduser().resolve() for r in roots]
-    candidate = Path(raw).expanduser()
+    try:
+        candidate = Path(raw).expanduser()
+    except RuntimeError as exc:  # `~nosuchuser/...`: no such home folder
+        raise NotFound("folder not found") from exc
     if not candidate.is_absolute():
         # A relative path is taken relative to the first root, never the server's working directory.
         if not resolved_roots:
             raise Forbidden("folder ingestion is disabled: no PAM_INGEST_ROOTS configured")
         candidate = resolved_roots[0] / candidate
-    resolved = candidate.resolve()
-    for root in resolved_roots:
-        if is_within(resolved, root):
-            if not resolved.is_dir():
-                raise FolderNotFound(resolved, root, resolved_roots)
-            return resolved, root
+    try:
+        resolved = candidate.resolve()
+        for root in resolved_roots:
+            if is_within(resolved, root):
+                if not resolved.is_dir():
+                    raise FolderNotFound(resolved, root, resolved_roots)
+                return resolved, root
+    except OSError as exc:
+        # A name longer than the file system allows (255 bytes a component, 4096 a path) names no folder.
+        if exc.errno == errno.ENAMETOOLONG:
+            raise NotFound(
+                "folder not found: a name in the path is longer than the file system allows"
+            ) from exc
+        raise NotFound("folder not found") from exc
     raise OutsideRoots(resolved, resolved_roots)

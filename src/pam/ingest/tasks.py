@@ -22,7 +22,7 @@ from pathlib import Path
 
 import structlog
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pam.errors import Conflict, NotFound
 from pam.ingest.pipeline import IngestRun, PipelineDeps
@@ -32,7 +32,7 @@ from pam.ingest.sources.base import SourceConnector
 from pam.ingest.sources.folder import FolderSource
 from pam.ingest.sources.upload import UploadSource
 from pam.store.models import IngestionTask, Source
-from pam.store.outage import is_outage
+from pam.store.outage import is_outage, looks_like_full_disk
 from pam.store.types import utcnow
 
 log = structlog.get_logger("pam.tasks")
@@ -45,7 +45,19 @@ Heartbeat = Callable[[float], Awaitable[None]]
 
 
 class TaskInterrupted(Exception):
-    """The database went away mid-task; the task stays `running` and is resumed."""
+    """The database went away, or its disk filled up, mid-task; the task stays `running` and is resumed."""
+
+    def __init__(self, disk_full: bool = False) -> None:
+        super().__init__("disk full" if disk_full else "database unavailable")
+        self.disk_full = disk_full
+
+
+async def _interruption(exc: Exception, engine: AsyncEngine) -> TaskInterrupted | None:
+    if looks_like_full_disk(exc):
+        return TaskInterrupted(disk_full=True)
+    if await is_outage(exc, engine):
+        return TaskInterrupted()
+    return None
 
 
 class TaskRunner:
@@ -123,9 +135,18 @@ class TaskRunner:
                 try:
                     await self._execute(task_id)
                     return
-                except TaskInterrupted:
+                except TaskInterrupted as stop:
                     delay = OUTAGE_BACKOFF_S[min(attempt, len(OUTAGE_BACKOFF_S) - 1)]
-                    log.warning("task_waiting_for_database", task_id=str(task_id), retry_in_s=delay)
+                    if stop.disk_full:
+                        # Nothing of the document being written was stored; every document before it is.
+                        log.error(
+                            "task_waiting_for_disk_space",
+                            task_id=str(task_id),
+                            retry_in_s=delay,
+                            message="the data dir's disk is full: ingestion resumes when space is freed",
+                        )
+                    else:
+                        log.warning("task_waiting_for_database", task_id=str(task_id), retry_in_s=delay)
                     await asyncio.sleep(delay)
         finally:
             if beating is not None:
@@ -151,8 +172,8 @@ class TaskRunner:
         except TaskInterrupted:
             raise
         except Exception as exc:
-            if await is_outage(exc, self.deps.engine):
-                raise TaskInterrupted from exc
+            if (stop := await _interruption(exc, self.deps.engine)) is not None:
+                raise stop from exc
             raise
 
     async def _execute_now(self, task_id: uuid.UUID) -> None:
@@ -187,8 +208,8 @@ class TaskRunner:
                 beating.cancel()
                 raise
             except Exception as exc:
-                if await is_outage(exc, self.deps.engine):
-                    raise TaskInterrupted from exc
+                if (stop := await _interruption(exc, self.deps.engine)) is not None:
+                    raise stop from exc
                 log.exception("task_failed", task_id=str(task_id))
                 status = "failed"
                 error = exc.message if hasattr(exc, "message") else "the task failed; see the server log"

@@ -65,6 +65,9 @@ class EmbeddedIndex:
     def generation(self) -> int:
         return min(self.keyword_index.applied_seq(), self._vector_seq)
 
+    def applied_seqs(self) -> dict[str, int]:
+        return {"keyword": self.keyword_index.applied_seq(), "vector": self._vector_seq}
+
     async def start(self) -> None:
         async with self.sessions() as s, s.begin():
             # One read transaction: the seq and the rows come from the same snapshot.

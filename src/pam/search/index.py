@@ -29,6 +29,10 @@ class SearchIndex(Protocol):
     @property
     def generation(self) -> int: ...
 
+    def applied_seqs(self) -> dict[str, int]:
+        """The outbox sequence each part of the index has applied, by part ("keyword", "vector", ...)."""
+        ...
+
     async def sync(self) -> int:
         """Apply everything the database committed since the last sync; return the new generation."""
         ...

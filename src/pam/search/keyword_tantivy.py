@@ -251,10 +251,13 @@ class TantivyKeywordIndex:
         addresses = [address for _, address in hits]
         his = searcher.fast_field_values("sid_hi", addresses)
         los = searcher.fast_field_values("sid_lo", addresses)
-        return [
+        found = [
             (_format_uuid(int(hi or 0), int(lo or 0)), float(score))
             for (score, _), hi, lo in zip(hits, his, los, strict=True)
         ]
+        # Equal scores in segment-id order, not in the index's internal order (which depends on how
+        # the index was built): the same data gives the same ranking, e.g. after a rebuild.
+        return sorted(found, key=lambda hit: (-hit[1], hit[0]))
 
     def _filter_queries(
         self, searcher: tantivy.Searcher, filters: SearchFilters

@@ -69,6 +69,9 @@ class PostgresIndex:
     def generation(self) -> int:
         return self._generation
 
+    def applied_seqs(self) -> dict[str, int]:
+        return {"postgres": self._generation}
+
     async def start(self) -> None:
         """Check the schema, rebuild if another analyzer built the tables, then catch up."""
         async with self.sessions() as s, s.begin():

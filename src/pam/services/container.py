@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pam.answer.llm import LLM
+from pam.answer.metered_llm import MeteredLLM
 from pam.data.catalog import DataCatalog
 from pam.data.sync import CatalogSink
 from pam.embed.base import Embedder
@@ -30,6 +31,7 @@ from pam.ingest.embedding_text import HEADER_TOKENS
 from pam.ingest.parsers.registry import ParserRegistry, default_parsers
 from pam.ingest.pipeline import PipelineDeps
 from pam.ingest.tasks import TaskRunner
+from pam.metrics import Metrics
 from pam.redis_state import RedisState
 from pam.search.build import open_index
 from pam.search.index import SearchIndex
@@ -45,6 +47,7 @@ from pam.services.documents import DocumentService, OriginalsConfig
 from pam.services.glossary import GlossaryService
 from pam.services.glossary_expansion import GlossaryExpander
 from pam.services.ingestion import IngestionService
+from pam.services.metrics import MetricsService
 from pam.services.projects import ensure_default_project
 from pam.services.search_scope import KnowledgeSearch
 from pam.services.stats import StatsService
@@ -85,6 +88,7 @@ class Services:
     keys: ApiKeys
     stats: StatsService
     glossary: GlossaryService
+    metrics: MetricsService  # this process's registry (no globals) and the /metrics use case
     redis: RedisState | None = None
     _index_dirty: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -94,6 +98,9 @@ class Services:
         """Build everything. `run_tasks=False` (one-shot CLI commands) leaves interrupted tasks alone."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         llm = build_llm(settings)  # first: a misconfigured provider fails before anything is opened
+        instruments = Metrics()
+        if llm is not None:
+            llm = MeteredLLM(llm, instruments)
         url = settings.resolved_database_url
         engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         redis = RedisState.open(settings)  # None without PAM_REDIS_URL; connects lazily, never fails here
@@ -198,6 +205,7 @@ class Services:
             keys=ApiKeys(sessions),
             stats=StatsService(sessions, index, engine_search),
             glossary=GlossaryService(sessions),
+            metrics=MetricsService(instruments, sessions, index, tasks),
             redis=redis,
             _index_dirty=index_dirty,
         )

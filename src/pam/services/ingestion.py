@@ -7,6 +7,7 @@ A task is created and committed before it is handed to the queue (local runner o
 from __future__ import annotations
 
 import asyncio
+import errno
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import AccessScope
-from pam.errors import InvalidInput, NotFound, PayloadTooLarge
+from pam.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, StorageFull
 from pam.ingest.dispatch import TaskDispatch
 from pam.ingest.roots import display_path, resolve_under_roots
 from pam.ingest.sources.upload import safe_filename
@@ -169,19 +170,28 @@ class IngestionService:
                 raise PayloadTooLarge(f"a file is larger than the limit of {limit} MiB")
             names.append(safe_filename(upload.name))
         if len(set(names)) != len(names):
-            raise InvalidInput("two uploaded files have the same name")
+            # Both would be stored under one name, the second replacing the first: refuse the pair.
+            raise Conflict("two uploaded files have the same name")
         return names
 
 
 def _write_files(folder: Path, names: list[str], uploads: list[Upload]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, upload in zip(names, uploads, strict=True):
-        tmp = folder / f".{uuid.uuid4().hex}.part"
-        try:
-            tmp.write_bytes(upload.data)
-            tmp.replace(folder / name)
-        finally:
-            tmp.unlink(missing_ok=True)
+    """Every file written whole to a temporary name first, then renamed: a failure (a full disk) leaves
+    no partial file behind and replaces none of the files already there."""
+    parts = [folder / f".{uuid.uuid4().hex}.part" for _ in names]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for part, upload in zip(parts, uploads, strict=True):
+            part.write_bytes(upload.data)
+        for part, name in zip(parts, names, strict=True):
+            part.replace(folder / name)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull("the server's disk is full: the upload was not stored") from exc
+        raise
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
 
 
 async def _source(

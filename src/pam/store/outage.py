@@ -1,4 +1,4 @@
-"""Telling a database outage (retry later) apart from a real error (fail the request or the file).
+"""Telling a database outage or a full disk (retry later) apart from a real error (fail the request or the file).
 
 A PostgreSQL restart shows up as refused connections, connections closed under a query, or
 "the database system is starting up"; none of those says anything about the data being written.
@@ -6,6 +6,8 @@ Ingestion waits and resumes on an outage instead of failing documents, and the A
 """
 
 from __future__ import annotations
+
+import errno
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -86,4 +88,23 @@ def _raised_while_connecting(exc: OSError) -> bool:
         if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(_CONNECTING_MODULES):
             return True
         tb = tb.tb_next
+    return False
+
+
+# SQLite's SQLITE_FULL, the OS's ENOSPC/EDQUOT, and the same words in tantivy's and DuckDB's errors.
+_FULL_DISK_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+
+
+def looks_like_full_disk(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) is the data dir's file system being out of space: not the
+    data's fault, and over once space returns."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(words in str(current).lower() for words in _FULL_DISK_WORDS):
+            return True
+        current = current.__cause__ or current.__context__
     return False

@@ -8,14 +8,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, SecretStr, StrictBool
 
 from pam.access import Role
-from pam.services.auth.passwords import MAX_PASSWORD_CHARS
+from pam.services.auth.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from pam.services.auth.users import MAX_EMAIL_CHARS, MAX_NAME_CHARS
 from pam.settings import AuthMode
+from pam.text_patterns import EMAIL_AS_TYPED, NO_CONTROL, NOT_BLANK, PRINTABLE_NAME, matches
+
+
+def _not_blank(password: SecretStr) -> SecretStr:
+    if not matches(NOT_BLANK, password.get_secret_value()):
+        raise ValueError("the password cannot be only whitespace")
+    return password
+
+
+# SecretStr takes no `pattern` constraint: the schema states it, the validator checks it.
+_NOT_BLANK_DOC: dict[str, JsonValue] = {"pattern": NOT_BLANK}
+NewPassword = Annotated[
+    SecretStr,
+    Field(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS, json_schema_extra=_NOT_BLANK_DOC),
+    AfterValidator(_not_blank),
+]
 
 
 class LoginRequest(BaseModel):
@@ -53,7 +69,7 @@ class MeOut(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
 
 
 class ApiKeyOut(BaseModel):
@@ -77,17 +93,18 @@ class ApiKeyList(BaseModel):
 
 
 class UserCreate(BaseModel):
-    email: str = Field(min_length=3, max_length=MAX_EMAIL_CHARS)
-    name: str = Field(default="", max_length=MAX_NAME_CHARS)
-    password: SecretStr | None = Field(default=None, max_length=MAX_PASSWORD_CHARS)
-    is_admin: bool = False
+    email: str = Field(min_length=3, max_length=MAX_EMAIL_CHARS, pattern=EMAIL_AS_TYPED)
+    name: str = Field(default="", max_length=MAX_NAME_CHARS, pattern=NO_CONTROL)
+    password: NewPassword | None = None
+    # Strict: pydantic would take 0 and "yes" for a boolean; the schema says JSON true or false.
+    is_admin: StrictBool = False
 
 
 class UserUpdate(BaseModel):
-    name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
-    active: bool | None = None
-    is_admin: bool | None = None
-    password: SecretStr | None = Field(default=None, max_length=MAX_PASSWORD_CHARS)
+    name: str | None = Field(default=None, max_length=MAX_NAME_CHARS, pattern=NO_CONTROL)
+    active: StrictBool | None = None
+    is_admin: StrictBool | None = None
+    password: NewPassword | None = None
 
 
 class UserOut(BaseModel):
@@ -110,7 +127,7 @@ class UserPage(BaseModel):
 
 
 class ProjectCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE_NAME)
     description: str = Field(default="", max_length=2000)
 
 

@@ -13,6 +13,7 @@ from pam.access import AccessScope
 from pam.api.deps import ScopeDep, ServicesDep, rate_limited
 from pam.api.routes.ingest_schemas import FolderIngestRequest, TaskDetail, TaskOut, TaskPage
 from pam.api.sse import format_event, sse_response
+from pam.api.stream_schemas import stream_response
 from pam.errors import PayloadTooLarge
 from pam.services.ingestion import IngestionService, TaskStatusFilter, Upload
 from pam.store.types import utcnow
@@ -32,7 +33,7 @@ async def ingest_folder(body: FolderIngestRequest, services: ServicesDep, scope:
 async def ingest_upload(
     services: ServicesDep,
     scope: ScopeDep,
-    files: Annotated[list[UploadFile], File(description="one or more files")],
+    files: Annotated[list[UploadFile], File(min_length=1, description="one or more files")],
     project: Annotated[str | None, Form(max_length=200)] = None,
 ) -> TaskOut:
     limit = services.settings.max_upload_bytes
@@ -82,9 +83,11 @@ async def cancel_task(task_id: uuid.UUID, services: ServicesDep, scope: ScopeDep
 @router.get(
     "/tasks/{task_id}/events",
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {}}, "description": "`progress` events, then one `done`"}
-    },
+    responses=stream_response(
+        "TaskStreamEvent",
+        "Server-Sent Events: `progress` (the task) on every change, then one `done` (the task with its "
+        "errors). Comment lines are heartbeats.",
+    ),
 )
 async def task_events(task_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> StreamingResponse:
     """SSE: `progress` (a task with counters, rate, ETA) on every change, then `done` (the task with its errors)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,3 +120,19 @@ class TaskPage(BaseModel):
     items: list[TaskOut]
     total: int
     next_cursor: str | None
+
+
+# --- the events of GET /api/ingest/tasks/{task_id}/events ---
+
+
+class ProgressEvent(BaseModel):
+    event: Literal["progress"]
+    data: TaskOut
+
+
+class TaskDoneEvent(BaseModel):
+    event: Literal["done"]
+    data: TaskDetail
+
+
+TaskStreamEvent = Annotated[ProgressEvent | TaskDoneEvent, Field(discriminator="event")]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from pam.api.deps import ScopeDep, ServicesDep, rate_limited
+from pam.api.schemas import DateTimeIn, IntIn
 from pam.search.query_text import MAX_QUERY_CHARS
 from pam.services.search_scope import RequestedFilters
 
@@ -24,14 +24,14 @@ class SearchFiltersIn(BaseModel):
     )
     path_prefix: str | None = Field(default=None, max_length=1000)
     tags: list[str] | None = Field(default=None, max_length=50)
-    updated_after: datetime | None = None
-    updated_before: datetime | None = None
+    updated_after: DateTimeIn | None = None
+    updated_before: DateTimeIn | None = None
 
 
 class SearchRequest(BaseModel):
     query: str = Field(max_length=MAX_QUERY_CHARS)
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid"
-    k: int = Field(default=10, ge=1, le=100)
+    k: IntIn = Field(default=10, ge=1, le=100)
     filters: SearchFiltersIn = Field(default_factory=SearchFiltersIn)
 
 

@@ -11,6 +11,9 @@ from pathlib import Path
 from pam.errors import InvalidInput, ParseError
 from pam.ingest.sources.base import SourceItem
 
+# File systems allow 255 bytes per name (ext4, xfs, btrfs, tmpfs), counted in the encoded name.
+MAX_NAME_BYTES = 255
+
 
 def safe_filename(name: str) -> str:
     """A file name with no directories, control characters or leading dots."""
@@ -19,7 +22,19 @@ def safe_filename(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip().lstrip(".")
     if not name:
         raise InvalidInput("the file name is empty")
-    return name[:200]
+    return fit_name(name, MAX_NAME_BYTES)
+
+
+def fit_name(name: str, max_bytes: int) -> str:
+    """`name` cut to `max_bytes` of UTF-8 between characters, keeping its extension when it is short."""
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    suffix = f".{ext}" if dot and stem and len(ext.encode("utf-8")) <= 16 else ""
+    head = name[: len(name) - len(suffix)]
+    room = max_bytes - len(suffix.encode("utf-8"))
+    cut = head.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip()
+    return cut + suffix
 
 
 class UploadSource:

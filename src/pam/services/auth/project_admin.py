@@ -10,16 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.errors import Conflict, InvalidInput, NotFound
 from pam.store.models import Project
+from pam.text_patterns import PRINTABLE_NAME, matches
 
 MAX_NAME_CHARS = 200
 MAX_DESCRIPTION_CHARS = 2000
 
 
 def clean_project_name(raw: str) -> str:
-    name = raw.strip()
-    if not name or len(name) > MAX_NAME_CHARS or any(ord(c) < 32 or c == "\x7f" for c in name):
+    # The rule the API schema states (PRINTABLE_NAME, at most 200 characters as sent), then stripped.
+    if len(raw) > MAX_NAME_CHARS or not matches(PRINTABLE_NAME, raw):
         raise InvalidInput(f"a project name has 1 to {MAX_NAME_CHARS} printable characters")
-    return name
+    return raw.strip()
 
 
 async def create_project(session: AsyncSession, name: str, description: str = "") -> Project:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +15,10 @@ from pam.errors import Conflict, InvalidInput, NotFound
 from pam.services.auth.memberships import project_roles
 from pam.services.auth.passwords import Passwords, validate_new_password
 from pam.store.models import User
+from pam.text_patterns import EMAIL, NO_CONTROL, matches
 
 MAX_EMAIL_CHARS = 320
 MAX_NAME_CHARS = 200
-# Deliberately loose: one @, no spaces or control characters. Delivery is not our business.
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +35,16 @@ class UserInfo:
 
 def normalize_email(raw: str) -> str:
     email = raw.strip().lower()
-    if len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email):
+    if len(email) > MAX_EMAIL_CHARS or not matches(EMAIL, email):
         raise InvalidInput("not a valid email address")
     return email
 
 
 def _clean_name(name: str) -> str:
-    name = name.strip()
-    if len(name) > MAX_NAME_CHARS or any(ord(c) < 32 for c in name):
+    # The raw length, as the API schema counts it; then the surrounding whitespace goes.
+    if len(name) > MAX_NAME_CHARS or not matches(NO_CONTROL, name):
         raise InvalidInput(f"a name has at most {MAX_NAME_CHARS} printable characters")
-    return name
+    return name.strip()
 
 
 async def create_user(
