@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 
 def free_port() -> int:
@@ -26,17 +26,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(workdir: Path, start_timeout_s: float = 90, **extra: str) -> Iterator[str]:
-    """`pam serve` with PAM_DATA_DIR under `workdir` and `extra` PAM_* settings; yields its base URL."""
+def served(
+    workdir: Path, start_timeout_s: float = 90, log_path: Path | None = None, **extra: str
+) -> Iterator[str]:
+    """`pam serve` with PAM_DATA_DIR under `workdir` and `extra` PAM_* settings; yields its base URL.
+
+    With `log_path`, the server's output (its log lines) goes to that file."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
     env.update(PAM_DATA_DIR=str(workdir / "data"), PAM_PORT=str(port), PAM_EMBED_WORKERS="1", **extra)
+    log = open(log_path, "wb") if log_path is not None else None  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "pam.cli.main", "serve"],
         env=env,
         cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -53,14 +58,16 @@ def served(workdir: Path, start_timeout_s: float = 90, **extra: str) -> Iterator
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if log is not None:
+            log.close()
 
 
 @asynccontextmanager
-async def serving_in_loop(app: FastAPI) -> AsyncIterator[str]:
+async def serving_in_loop(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """`app` served by uvicorn on a loopback port inside this event loop (lifespan included): real
     sockets, so a streamed response arrives as it is written (httpx's ASGI transport buffers it)."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve())
     try:

@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from pam.cli import projects_cmd, users_cmd
-from pam.cli.serve import is_loopback
+from pam.settings import is_loopback_host
 
 
 def _cli() -> typer.Typer:
@@ -169,4 +169,4 @@ def test_serve_refuses_an_open_bind_without_auth(tmp_path: Path) -> None:
     ],
 )
 def test_loopback_detection(host: str, loopback: bool) -> None:
-    assert is_loopback(host) is loopback
+    assert is_loopback_host(host) is loopback

@@ -24,6 +24,8 @@ SNAPSHOT = Path(__file__).resolve().parents[2] / "web" / "openapi.json"
 REGENERATE = "make api-schema"
 # Server-sent event streams: their body is a stream of events, described in `responses` instead.
 SSE_ROUTES = {("POST", "/api/chat/stream"), ("GET", "/api/ingest/tasks/{task_id}/events")}
+# Browser navigations of the OpenID sign-in: they answer with a redirect, which has no body.
+REDIRECT_ROUTES = {("GET", "/api/auth/oidc/{provider}/login"), ("GET", "/api/auth/oidc/{provider}/callback")}
 
 
 def _app(tmp_path: Path) -> FastAPI:
@@ -49,13 +51,21 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     missing = [
         f"{method} {path}"
         for method, path, route in routes
-        if (method, path) not in SSE_ROUTES and route.response_model is None and route.status_code != 204
+        if (method, path) not in SSE_ROUTES | REDIRECT_ROUTES
+        and route.response_model is None
+        and route.status_code != 204
     ]
     assert not missing, f"routes without response_model (and not 204): {missing}"
     streams = {(m, p): r for m, p, r in routes if (m, p) in SSE_ROUTES}
     assert set(streams) == SSE_ROUTES, "an SSE route was renamed or removed: update SSE_ROUTES"
     for route in streams.values():
         assert "text/event-stream" in route.responses[200]["content"], route.path
+    redirects = {(m, p): r for m, p, r in routes if (m, p) in REDIRECT_ROUTES}
+    assert set(redirects) == REDIRECT_ROUTES, (
+        "a redirect route was renamed or removed: update REDIRECT_ROUTES"
+    )
+    for route in redirects.values():
+        assert route.status_code == 302 and 302 in route.responses, route.path
 
 
 def test_openapi_document_equals_the_snapshot(tmp_path: Path) -> None:

@@ -12,9 +12,22 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from pam import __version__
+from pam.api.cors import install_cors
 from pam.api.errors import install_error_handlers
 from pam.api.middleware import RequestIdMiddleware
-from pam.api.routes import admin, auth, chat, data, documents, health, ingest, projects, search, stats
+from pam.api.routes import (
+    admin,
+    auth,
+    auth_sso,
+    chat,
+    data,
+    documents,
+    health,
+    ingest,
+    projects,
+    search,
+    stats,
+)
 from pam.api.routes.chat_schemas import ChatStreamEvent
 from pam.api.schemas import ErrorResponse
 from pam.api.stream_schemas import document_stream_events
@@ -56,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(documents.router)
     api.include_router(stats.router)
     api.include_router(auth.router)
+    api.include_router(auth_sso.router)
     api.include_router(admin.router)
     api.include_router(projects.router)
     api.include_router(data.router)
@@ -63,4 +77,5 @@ def create_app(settings: Settings) -> FastAPI:
     document_stream_events(app, {"ChatStreamEvent": ChatStreamEvent})
     mount_web(app, settings.web_dir)
     app.add_middleware(RequestIdMiddleware)
+    install_cors(app, settings.cors_origins)  # outermost: even a 401 or 429 carries its CORS headers
     return app
