@@ -30,7 +30,7 @@ export function App() {
       </a>
       <NavBar />
       <main id="main" tabIndex={-1}>
-        <Page path={path === '/login' ? '/' : path} />
+        <Page path={path === '/login' || path === '/sso' ? '/' : path} />
       </main>
     </div>
   );
