@@ -26,6 +26,8 @@ REGENERATE = "make api-schema"
 SSE_ROUTES = {("POST", "/api/chat/stream"), ("GET", "/api/ingest/tasks/{task_id}/events")}
 # Browser navigations of the OpenID sign-in: they answer with a redirect, which has no body.
 REDIRECT_ROUTES = {("GET", "/api/auth/oidc/{provider}/login"), ("GET", "/api/auth/oidc/{provider}/callback")}
+# Files: their body is the file's bytes, described in `responses` instead.
+FILE_ROUTES = {("GET", "/api/documents/{document_id}/original")}
 
 
 def _app(tmp_path: Path) -> FastAPI:
@@ -51,7 +53,7 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     missing = [
         f"{method} {path}"
         for method, path, route in routes
-        if (method, path) not in SSE_ROUTES | REDIRECT_ROUTES
+        if (method, path) not in SSE_ROUTES | REDIRECT_ROUTES | FILE_ROUTES
         and route.response_model is None
         and route.status_code != 204
     ]
@@ -66,6 +68,10 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     )
     for route in redirects.values():
         assert route.status_code == 302 and 302 in route.responses, route.path
+    files = [r for m, p, r in routes if (m, p) in FILE_ROUTES]
+    assert len(files) == len(FILE_ROUTES), "a file route was renamed or removed: update FILE_ROUTES"
+    for route in files:
+        assert "application/octet-stream" in route.responses[200]["content"], route.path
 
 
 def test_openapi_document_equals_the_snapshot(tmp_path: Path) -> None:
