@@ -89,6 +89,10 @@ def test_users_add_list_set_role_disable(cli_env: Path) -> None:
     assert (
         users["root@example.com"]["is_admin"] is True and users["root@example.com"]["has_password"] is False
     )
+    # How each signs in: a password, or nothing yet (invited: a provider sign-in with this email links).
+    assert ann["sign_in"] == ["password"] and users["root@example.com"]["sign_in"] == []
+    code, out, _ = run("users", "list")
+    assert code == 0 and "signs in with" in out and "invited" in out and "password" in out
 
     assert run("users", "set-role", "ann@example.com", "--project", "default", "--role", "viewer")[0] == 0
     assert run("users", "set-role", "ann@example.com", "--project", "finance", "--role", "admin")[0] == 0

@@ -72,9 +72,13 @@ def provider_config(issuer: str, name: str = "mock", **extra: Any) -> dict[str, 
     }
 
 
-def sso_settings(data_dir: Path, providers: list[dict[str, Any]], **overrides: Any) -> Settings:
+def sso_settings_overrides(providers: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
     chosen: dict[str, Any] = {"auth": "required", "rate_limit_login": 10_000, "rate_limit_sso": 10_000}
-    return make_settings(data_dir, oidc_providers=providers, **{**chosen, **overrides})
+    return {"oidc_providers": providers, **chosen, **overrides}
+
+
+def sso_settings(data_dir: Path, providers: list[dict[str, Any]], **overrides: Any) -> Settings:
+    return make_settings(data_dir, **sso_settings_overrides(providers, **overrides))
 
 
 def put_person(issuer: str, subject: str, claims: dict[str, Any]) -> None:

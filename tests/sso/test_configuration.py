@@ -88,6 +88,18 @@ async def test_password_login_can_be_turned_off(tmp_path: Path, mock_issuer: str
         assert me.json()["email"] == "pat@corp.example"
 
 
+async def test_sign_in_starts_are_rate_limited_per_address(tmp_path: Path, mock_issuer: str) -> None:
+    """Each start writes a row: a script cannot fill the table."""
+    settings = sso_settings(tmp_path / "data", [provider_config(mock_issuer)], rate_limit_sso=2)
+    async with harness_for(settings) as h:
+        for _ in range(2):
+            assert (await h.client.get("/api/auth/oidc/mock/login")).status_code == 302
+        limited = await h.client.get("/api/auth/oidc/mock/login")
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+        async with h.client_from("10.1.2.3") as elsewhere:
+            assert (await elsewhere.get("/api/auth/oidc/mock/login")).status_code == 302
+
+
 async def test_without_auth_there_is_nothing_to_sign_in_to(tmp_path: Path, mock_issuer: str) -> None:
     settings = sso_settings(tmp_path / "data", [provider_config(mock_issuer)], auth="none")
     async with harness_for(settings) as h:

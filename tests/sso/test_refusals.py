@@ -9,13 +9,19 @@ key, another audience or issuer, an expired token, `alg: none`.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import update
 
+from pam.store.models import LoginFlow
+from pam.store.types import utcnow
 from tests.access.conftest import Harness, harness_for
+from tests.deployments import DEPLOYMENTS, deployment
 from tests.fakes.oidc_provider import FORGERIES, Person, ScriptedProvider
 from tests.served import serving_in_loop
 from tests.sso.conftest import (
@@ -26,15 +32,18 @@ from tests.sso.conftest import (
     handoff_of,
     provider_config,
     put_person,
-    sso_settings,
+    sso_settings_overrides,
     user_count,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def h(mock_issuer: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DEPLOYMENTS)
+async def h(
+    request: pytest.FixtureRequest, mock_issuer: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
+    """Embedded and scaled out: replays must be refused by PostgreSQL's row locks as by SQLite's."""
     scripted = ScriptedProvider(CLIENT_ID, CLIENT_SECRET)
     async with serving_in_loop(scripted.app) as scripted_url:
         scripted.issuer = scripted_url
@@ -42,8 +51,15 @@ async def h(mock_issuer: str, tmp_path_factory: pytest.TempPathFactory) -> Async
             provider_config(mock_issuer, allowed_domains=["corp.example"]),
             provider_config(scripted_url, name="scripted", allowed_domains=["corp.example"]),
         ]
-        settings = sso_settings(tmp_path_factory.mktemp("refusals") / "data", providers)
-        async with harness_for(settings) as harness:
+        async with (
+            deployment(
+                request.param,
+                tmp_path_factory.mktemp("refusals") / "data",
+                request,
+                **sso_settings_overrides(providers),
+            ) as settings,
+            harness_for(settings) as harness,
+        ):
             await harness.add_user("root@example.com", is_admin=True)
             harness.scripted = scripted  # type: ignore[attr-defined]
             yield harness
@@ -87,6 +103,37 @@ async def test_a_replayed_callback_is_refused(h: Harness, mock_issuer: str) -> N
     assert (await sign_in.callback(back.url)).status_code == 302
     before = await user_count(h)
     await assert_refused(h, await sign_in.callback(back.url), before, message="already used")
+
+
+async def test_two_callbacks_racing_with_one_state_sign_in_once(h: Harness, mock_issuer: str) -> None:
+    sign_in = SignIn(h, h.client)
+    back = await sign_in.consent(await sign_in.start(), new_person(mock_issuer))
+    before = await user_count(h)
+    first, second = await asyncio.gather(sign_in.callback(back.url), sign_in.callback(back.url))
+    assert sorted([first.status_code, second.status_code]) == [302, 401]
+    assert await user_count(h) == before + 1
+    handoff = handoff_of(first if first.status_code == 302 else second)
+    exchanges = await asyncio.gather(sign_in.exchange(handoff), sign_in.exchange(handoff))
+    assert sorted(r.status_code for r in exchanges) == [200, 401]
+
+
+async def _expire_every_flow(h: Harness) -> None:
+    async with h.services.sessions.begin() as s:
+        await s.execute(update(LoginFlow).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+async def test_an_expired_sign_in_or_hand_off_is_refused(h: Harness, mock_issuer: str) -> None:
+    sign_in = SignIn(h, h.client)
+    back = await sign_in.consent(await sign_in.start(), new_person(mock_issuer))
+    await _expire_every_flow(h)  # ten minutes at the provider
+    before = await user_count(h)
+    await assert_refused(h, await sign_in.callback(back.url), before)
+    back = await sign_in.consent(await sign_in.start(), new_person(mock_issuer))
+    done = await sign_in.callback(back.url)
+    assert done.status_code == 302
+    await _expire_every_flow(h)  # the web UI took more than a minute to exchange its code
+    late = await sign_in.exchange(handoff_of(done))
+    assert late.status_code == 401 and error_of(late)["code"] == "unauthorized"
 
 
 async def test_a_code_replayed_under_a_fresh_state_is_refused_by_the_provider(

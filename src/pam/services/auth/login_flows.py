@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.store.models import LoginFlow
@@ -67,19 +67,16 @@ async def take_pending(
     A flow started in another browser (its cookie is not this one's) is left alone: a link to a
     callback sent by someone else signs nobody in.
     """
-    flow = await session.scalar(select(LoginFlow).where(LoginFlow.state_hash == digest(state)))
-    if (
-        flow is None
-        or flow.provider != provider
-        or flow.stage != "pending"
-        or flow.expires_at <= now
-        or browser is None
-        or flow.browser_hash != digest(browser)
-    ):
+    if browser is None:
         return None
-    if not await _advance(session, flow.id, "pending", "verifying"):
-        return None
-    return flow
+    return await _advance(
+        session,
+        (LoginFlow.state_hash == digest(state), LoginFlow.provider == provider),
+        browser=browser,
+        now=now,
+        before="pending",
+        after="verifying",
+    )
 
 
 async def hand_off(
@@ -96,22 +93,36 @@ async def take_handoff(
     session: AsyncSession, *, handoff: str, browser: str | None, now: datetime
 ) -> LoginFlow | None:
     """The flow whose hand-off code this is, marked done; None when unknown, used, expired or another browser's."""
-    flow = await session.scalar(select(LoginFlow).where(LoginFlow.handoff_hash == digest(handoff)))
-    if (
-        flow is None
-        or flow.stage != "handoff"
-        or flow.expires_at <= now
-        or browser is None
-        or flow.browser_hash != digest(browser)
-    ):
+    if browser is None:
         return None
-    if not await _advance(session, flow.id, "handoff", "done"):
-        return None
-    return flow
-
-
-async def _advance(session: AsyncSession, flow_id: uuid.UUID, before: str, after: str) -> bool:
-    moved = await session.execute(
-        update(LoginFlow).where(LoginFlow.id == flow_id, LoginFlow.stage == before).values(stage=after)
+    return await _advance(
+        session,
+        (LoginFlow.handoff_hash == digest(handoff),),
+        browser=browser,
+        now=now,
+        before="handoff",
+        after="done",
     )
-    return bool(getattr(moved, "rowcount", 0) == 1)
+
+
+async def _advance(
+    session: AsyncSession,
+    match: tuple[ColumnElement[bool], ...],
+    *,
+    browser: str,
+    now: datetime,
+    before: str,
+    after: str,
+) -> LoginFlow | None:
+    """One conditional UPDATE moves the matching flow from `before` to `after`: atomic on every backend,
+    so of two racing requests exactly one gets the row; then the row is read."""
+    conditions = (
+        *match,
+        LoginFlow.stage == before,
+        LoginFlow.expires_at > now,
+        LoginFlow.browser_hash == digest(browser),
+    )
+    moved = await session.execute(update(LoginFlow).where(*conditions).values(stage=after))
+    if getattr(moved, "rowcount", 0) != 1:
+        return None
+    return await session.scalar(select(LoginFlow).where(*match, LoginFlow.stage == after))
