@@ -25,6 +25,20 @@ def free_port() -> int:
         return port
 
 
+def wait_until_answers(url: str, process: subprocess.Popen[bytes], timeout_s: float, what: str) -> None:
+    """Until `url` answers 200; fails at once if `process` exits, or after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, f"{what} exited before it answered"
+        assert time.monotonic() < deadline, f"{what} did not answer within {timeout_s} s"
+        time.sleep(0.2)
+
+
 @contextmanager
 def served(
     workdir: Path, start_timeout_s: float = 90, log_path: Path | None = None, **extra: str
@@ -45,15 +59,7 @@ def served(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "pam serve did not start"
-            time.sleep(0.2)
+        wait_until_answers(f"{base}/api/health", process, start_timeout_s, "pam serve")
         yield base
     finally:
         process.terminate()

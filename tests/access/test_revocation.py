@@ -9,18 +9,14 @@ a sign-in after the change works. API keys are not tokens: they live until revok
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
-from tests.access.conftest import PASSWORD, Harness, bearer, harness_for
-from tests.access.test_cli import _cli
+from tests.access.conftest import PASSWORD, Harness, bearer, cli_app, harness_for
 from tests.conftest import make_settings
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -148,28 +144,9 @@ async def test_disabling_stops_api_keys_and_enabling_brings_them_back(
     assert await _works(h, key)
 
 
-@pytest.fixture
-def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The shell's settings point at the harness's data dir; logging is restored after the CLI ran."""
-    for name in list(os.environ):
-        if name.startswith("PAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    data = tmp_path / "data"
-    monkeypatch.setenv("PAM_DATA_DIR", str(data))
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    try:
-        yield data
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        structlog.reset_defaults()
-
-
 async def _shell(*args: str, stdin: str | None = None) -> None:
     # In a thread: the command runs its own event loop, as it does from a terminal.
-    result = await asyncio.to_thread(CliRunner().invoke, _cli(), list(args), input=stdin)
+    result = await asyncio.to_thread(CliRunner().invoke, cli_app(), list(args), input=stdin)
     assert result.exit_code == 0, (args, result.stdout, result.stderr)
 
 
@@ -187,9 +164,9 @@ CLI_CHANGES: dict[str, tuple[list[tuple[str, ...]], str | None]] = {
 
 @pytest.mark.parametrize("change", list(CLI_CHANGES))
 async def test_an_access_change_from_the_shell_ends_earlier_tokens_at_once(
-    cli_data_dir: Path, change: str
+    cli_env: Path, change: str
 ) -> None:
-    async with harness_for(make_settings(cli_data_dir, auth="required")) as h:
+    async with harness_for(make_settings(cli_env, auth="required")) as h:
         project = await h.add_project("ops")
         await h.add_user("uma@example.com", roles={project: "viewer"})
         token = await h.login("uma@example.com")

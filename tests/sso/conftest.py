@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 from pam.settings import Settings
 from tests.access.conftest import Harness
 from tests.conftest import make_settings
-from tests.served import free_port
+from tests.served import free_port, wait_until_answers
 
 CLIENT_ID = "pam-test-client"
 CLIENT_SECRET = "client-secret-never-shown-3f9a1c"
@@ -45,16 +44,7 @@ def mock_issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     issuer = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"oidc-provider-mock did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        wait_until_answers(f"{issuer}/.well-known/openid-configuration", process, 60, "oidc-provider-mock")
         yield issuer
     finally:
         process.terminate()

@@ -117,6 +117,24 @@ async def test_two_callbacks_racing_with_one_state_sign_in_once(h: Harness, mock
     assert sorted(r.status_code for r in exchanges) == [200, 401]
 
 
+async def test_two_first_sign_ins_of_one_person_at_once_make_one_user(h: Harness, mock_issuer: str) -> None:
+    """Two tabs, one new person: both sign in, as the same single user."""
+    subject = new_person(mock_issuer)
+    tabs = [SignIn(h, h.client), SignIn(h, h.client)]
+    backs = [await tab.consent(await tab.start(), subject) for tab in tabs]
+    before = await user_count(h)
+    done = await asyncio.gather(*(tab.callback(back.url) for tab, back in zip(tabs, backs, strict=True)))
+    assert [r.status_code for r in done] == [302, 302], [r.text for r in done]
+    tokens = [
+        (await tab.exchange(handoff_of(r))).json()["access_token"] for tab, r in zip(tabs, done, strict=True)
+    ]
+    ids = {
+        (await h.client.get("/api/auth/me", headers={"Authorization": f"Bearer {t}"})).json()["id"]
+        for t in tokens
+    }
+    assert len(ids) == 1 and await user_count(h) == before + 1
+
+
 async def _expire_every_flow(h: Harness) -> None:
     async with h.services.sessions.begin() as s:
         await s.execute(update(LoginFlow).values(expires_at=utcnow() - timedelta(seconds=1)))

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.errors import InvalidInput, NotFound, Unauthorized
+from pam.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from pam.services.auth import login_flows
-from pam.services.auth.oidc_client import OidcClient, SignInRefused
+from pam.services.auth.oidc_client import OidcClient, SignInRefused, VerifiedIdentity
 from pam.services.auth.passwords import Passwords
 from pam.services.auth.provisioning import provision
 from pam.services.auth.ratelimit import RateLimiter
@@ -148,11 +150,20 @@ class SingleSignOn:
         who = await provider.verify(
             code=code, code_verifier=flow.code_verifier, redirect_uri=flow.redirect_uri, nonce=flow.nonce
         )
+        try:
+            return await self._sign_in(provider, flow.id, who)
+        except (IntegrityError, Conflict):
+            # The same person's first sign-in in another tab created the user or linked the account
+            # a moment ago: once more, this sign-in finds them.
+            return await self._sign_in(provider, flow.id, who)
+
+    async def _sign_in(self, provider: OidcClient, flow_id: uuid.UUID, who: VerifiedIdentity) -> str:
+        """Provision the user and move the flow to its hand-off, in one transaction; the hand-off code."""
         handoff = secrets.token_urlsafe(32)
         async with self._sessions.begin() as session:
             signed_in = await provision(session, self._passwords, provider.config, who)
             await login_flows.hand_off(
-                session, flow.id, user_id=signed_in.user.id, handoff=handoff, now=utcnow()
+                session, flow_id, user_id=signed_in.user.id, handoff=handoff, now=utcnow()
             )
         return handoff
 
