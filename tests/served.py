@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 
 def free_port() -> int:
@@ -23,6 +23,20 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def wait_until_answers(url: str, process: subprocess.Popen[bytes], timeout_s: float, what: str) -> None:
+    """Until `url` answers 200; fails at once if `process` exits, or after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, f"{what} exited before it answered"
+        assert time.monotonic() < deadline, f"{what} did not answer within {timeout_s} s"
+        time.sleep(0.2)
 
 
 @contextmanager
@@ -45,15 +59,7 @@ def served(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "pam serve did not start"
-            time.sleep(0.2)
+        wait_until_answers(f"{base}/api/health", process, start_timeout_s, "pam serve")
         yield base
     finally:
         process.terminate()
@@ -63,11 +69,11 @@ def served(
 
 
 @asynccontextmanager
-async def serving_in_loop(app: FastAPI) -> AsyncIterator[str]:
+async def serving_in_loop(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """`app` served by uvicorn on a loopback port inside this event loop (lifespan included): real
     sockets, so a streamed response arrives as it is written (httpx's ASGI transport buffers it)."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve())
     try:

@@ -26,6 +26,9 @@ class Caller:
     is_admin: bool  # an admin of the whole installation: every project, user management
     roles: dict[uuid.UUID, Role] = field(default_factory=dict)
     via: Credential = "local"
+    # An API key limited to reading: its roles are at most viewer and it changes nothing of its own
+    # either (conversations, keys, sessions).
+    read_only: bool = False
 
     def role_in(self, project_id: uuid.UUID) -> Role | None:
         if self.is_admin:
@@ -45,6 +48,11 @@ class Caller:
 
     def readable(self, project_ids: list[uuid.UUID]) -> list[uuid.UUID]:
         return [p for p in project_ids if self.can(p, "viewer")]
+
+    def require_writer(self) -> None:
+        """403 for a read-only API key, before a write that no project role guards."""
+        if self.read_only:
+            raise Forbidden("this API key is read-only")
 
 
 LOCAL_ADMIN = Caller(user_id=None, email="local", is_admin=True)

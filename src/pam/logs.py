@@ -50,5 +50,10 @@ def configure_logging(level: str = "info", fmt: LogFormat = "json", stream: Text
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # Our own access log carries the request id; uvicorn's would duplicate it without one.
+    # Our own access log carries the request id (and no query string); uvicorn's would duplicate it
+    # without one, and would print the OIDC callback's code and state.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # At debug level Authlib prints PKCE verifiers and tokens, and aiosqlite every query's parameters
+    # (password hashes, sign-in nonces): never, whatever PAM_LOG_LEVEL says.
+    for chatty in ("authlib", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))

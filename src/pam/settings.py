@@ -7,10 +7,13 @@ so a changed environment is honoured by the next ``Settings()`` with no reset ca
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -20,6 +23,98 @@ AuthMode = Literal["none", "required"]
 SearchMode = Literal["hybrid", "keyword", "vector"]
 IndexChoice = Literal["auto", "embedded", "postgres"]
 QueueChoice = Literal["auto", "local", "redis"]
+GrantedRole = Literal["viewer", "editor", "admin"]  # `pam.access.Role`, spelled here (no import upward)
+_PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cors_origin(raw: str) -> str:
+    """`scheme://host[:port]`, as browsers send it in `Origin`; anything else is a configuration error."""
+    parts = urlsplit(raw.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ValueError(f"PAM_CORS_ORIGINS: {raw!r} is not an origin such as https://app.example.com")
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+class OidcProviderSettings(BaseModel):
+    """One OpenID Connect provider of `PAM_OIDC_PROVIDERS` (a JSON list of these objects).
+
+    Who may sign in: a user linked to this provider before, a user an admin created with the same
+    (verified) email (an invitation), or anyone whose email domain is in `allowed_domains`, who is
+    then created with `default_roles`. `group_roles` maps values of the `groups_claim` to roles:
+    the projects it names are managed by the provider (set at every sign-in, removed when no
+    group grants one); other projects are left to the admins.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="in URLs and `pam users`: lower-case letters, digits, - and _")
+    issuer: str = Field(
+        description="the issuer URL; discovery reads <issuer>/.well-known/openid-configuration"
+    )
+    client_id: str = Field(min_length=1, max_length=500)
+    client_secret: SecretStr
+    label: str = Field(default="", max_length=100, description="the login button says 'Sign in with <label>'")
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    allowed_domains: list[str] = Field(default_factory=list)
+    default_roles: dict[str, GrantedRole] = Field(default_factory=dict)
+    groups_claim: str = "groups"
+    group_roles: dict[str, dict[str, GrantedRole]] = Field(default_factory=dict)
+    # Without a verified email anyone could claim a colleague's address at a lax provider.
+    require_verified_email: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _PROVIDER_NAME.match(value):
+            raise ValueError("a provider name has 1-40 lower-case letters, digits, - or _")
+        return value
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        secure = parts.scheme == "https" or (
+            parts.scheme == "http" and parts.hostname is not None and is_loopback_host(parts.hostname)
+        )
+        if not secure or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("an issuer is an https:// URL (http:// only on loopback) without query")
+        return value.strip()
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, value: list[str]) -> list[str]:
+        if "openid" not in value or any(not s or " " in s for s in value):
+            raise ValueError("scopes are single words and include 'openid'")
+        return value
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        domains = [d.strip().lower().removeprefix("@") for d in value]
+        if any(not d or "@" in d or " " in d for d in domains):
+            raise ValueError("allowed_domains holds domains such as example.com")
+        return domains
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.name
 
 
 class Settings(BaseSettings):
@@ -97,9 +192,21 @@ class Settings(BaseSettings):
     # Rate limits per user (0 = unlimited). Login counts per client address and per email, before hashing.
     rate_limit_login: int = Field(default=10, ge=0)
     rate_limit_login_window_s: float = Field(default=300.0, gt=0)
+    # Sign-ins started through an OpenID provider per client address, in the same window.
+    rate_limit_sso: int = Field(default=60, ge=0)
     rate_limit_chat_per_minute: int = Field(default=30, ge=0)
     rate_limit_search_per_minute: int = Field(default=120, ge=0)
     rate_limit_ingest_per_minute: int = Field(default=30, ge=0)
+    # Sign-in: OpenID Connect providers as a JSON list (see `OidcProviderSettings`), and whether the
+    # email + password login stays open beside them.
+    oidc_providers: list[OidcProviderSettings] = Field(default_factory=list)
+    password_login: bool = True
+    # The address people reach this server at (https://pam.example.com): the base of the OIDC
+    # redirect URI registered with each provider. Unset: taken from each request.
+    public_url: str | None = None
+    # Origins of a UI or tool on another origin allowed to call the API from a browser (comma-separated,
+    # or "*"). Credentials (cookies) are never allowed cross-origin: the API authenticates by header.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # `pam mcp` (stdio): the API key it acts with under PAM_AUTH=required, and a running server to
     # forward to instead of opening the data directory itself.
@@ -113,6 +220,38 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # PAM_CORS_ORIGINS=https://a.example,https://b.example, like PAM_INGEST_ROOTS.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        if "*" in value and len(value) > 1:
+            raise ValueError("PAM_CORS_ORIGINS is either * or a list of origins, not both")
+        return value if value == ["*"] else [cors_origin(v) for v in value]
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("PAM_PUBLIC_URL is the server's base address, such as https://pam.example.com")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _unique_provider_names(self) -> Settings:
+        names = [p.name for p in self.oidc_providers]
+        if len(names) != len(set(names)):
+            raise ValueError("PAM_OIDC_PROVIDERS: each provider needs its own name")
+        return self
 
     @property
     def resolved_database_url(self) -> str:
@@ -149,6 +288,9 @@ class Settings(BaseSettings):
                 shown[name] = "********" if getattr(self, name).get_secret_value() else ""
             elif isinstance(value, Path):
                 shown[name] = str(value)
+            elif name == "oidc_providers":
+                # JSON mode writes each client secret as "**********".
+                shown[name] = [p.model_dump(mode="json") for p in self.oidc_providers]
             elif isinstance(value, list):
                 shown[name] = [str(v) for v in value]
             else:

@@ -6,8 +6,10 @@ hash on these machines); `test_passwords.py` covers the real profile.
 
 from __future__ import annotations
 
+import logging
+import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
+import typer
 from fastapi import FastAPI
 
 from pam.access import Role
 from pam.api.app import create_app
+from pam.cli import projects_cmd, users_cmd
 from pam.services.auth import AuthServices, memberships, project_admin, users
 from pam.services.auth.passwords import Passwords
 from pam.services.container import Services
@@ -128,3 +133,29 @@ async def open_harness(settings: Settings) -> AsyncIterator[Harness]:
 @pytest.fixture
 def harness_factory() -> Callable[[Settings], Any]:
     return harness_for
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A clean environment: only our data dir, no developer .env, and logging restored afterwards."""
+    for name in list(os.environ):
+        if name.startswith("PAM_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAM_DATA_DIR", str(tmp_path / "data"))
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    try:
+        yield tmp_path / "data"
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        structlog.reset_defaults()
+
+
+def cli_app() -> typer.Typer:
+    """`pam users` and `pam projects`, as the shell runs them (for typer's CliRunner)."""
+    app = typer.Typer()
+    app.add_typer(users_cmd.app, name="users")
+    app.add_typer(projects_cmd.app, name="projects")
+    return app

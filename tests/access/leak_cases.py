@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from tests.access.conftest import PASSWORD
-from tests.access.two_projects import A_NAME, A_TABLE, B_FILES, B_NAME, B_TABLE, World
+from tests.access.two_projects import A_NAME, A_TABLE, B_FILES, B_NAME, B_TABLE, SPARE_VIEWER, World
 from tests.api.harness import parse_sse
 
 # The viewer's own questions name B's words; their conversation titles echo them back.
@@ -38,6 +38,9 @@ class Call:
     like: str | None = None
     # ... or as this body sent to the same url (MCP's JSON-RPC and /v1 name what they want in the body).
     like_json: Any = None
+    # Run with a fresh token of this user instead of the matrix's credential when that is a token:
+    # for calls that end the caller's own tokens (which would end the matrix's viewer too).
+    fresh_login: str | None = None
     check: Callable[[httpx.Response, World], None] | None = None
     # What the viewer wrote earlier and may get back (their own conversations' titles).
     echo: str = ""
@@ -102,8 +105,17 @@ def conversations_are_own(r: httpx.Response, w: World) -> None:
     assert w.b_conversation not in {c["id"] for c in r.json()["items"]}
 
 
-def keys_are_own(r: httpx.Response, w: World) -> None:
-    assert all(k["user_id"] == str(w.viewer_id) for k in r.json()["items"])
+def keys_owned_by(user_id: object) -> Callable[[httpx.Response, World], None]:
+    def check(r: httpx.Response, w: World) -> None:
+        assert all(k["user_id"] == str(user_id) for k in r.json()["items"])
+
+    return check
+
+
+def no_provider_secrets(r: httpx.Response, w: World) -> None:
+    body = r.json()
+    assert set(body) == {"auth_mode", "password_login", "providers"}
+    assert all(set(p) == {"name", "label", "login_url"} for p in body["providers"])
 
 
 def no_b_terms(r: httpx.Response, w: World) -> None:
@@ -358,7 +370,37 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
             ),
         ],
         ("GET", "/api/auth/me"): [Call("GET", "/api/auth/me", (200,), check=me_sees_only_a)],
-        ("GET", "/api/auth/keys"): [Call("GET", "/api/auth/keys", (200,), check=keys_are_own)],
+        ("POST", "/api/auth/sign-out-everywhere"): [
+            # A token ends itself (204); an API key may not sign its owner out (403).
+            Call(
+                "POST",
+                "/api/auth/sign-out-everywhere",
+                (204,) if via == "token" else (403,),
+                fresh_login=SPARE_VIEWER,
+            ),
+        ],
+        ("GET", "/api/auth/providers"): [
+            Call("GET", "/api/auth/providers", (200,), check=no_provider_secrets)
+        ],
+        # No provider is configured here: every name is unknown alike.
+        ("GET", "/api/auth/oidc/{provider}/login"): [
+            Call("GET", f"/api/auth/oidc/{B_NAME}/login", (404,), like="/api/auth/oidc/nowhere/login"),
+        ],
+        ("GET", "/api/auth/oidc/{provider}/callback"): [
+            Call(
+                "GET",
+                f"/api/auth/oidc/{B_NAME}/callback",
+                (404,),
+                params={"code": "x", "state": "y"},
+                like="/api/auth/oidc/nowhere/callback",
+            ),
+        ],
+        ("POST", "/api/auth/oidc/exchange"): [
+            Call("POST", "/api/auth/oidc/exchange", (401,), json={"code": "A" * 43}),
+        ],
+        ("GET", "/api/auth/keys"): [
+            Call("GET", "/api/auth/keys", (200,), check=keys_owned_by(w.viewer_id_of(via)))
+        ],
         ("POST", "/api/auth/keys"): [Call("POST", "/api/auth/keys", (key_status,), json={"name": "another"})],
         ("DELETE", "/api/auth/keys/{key_id}"): [
             Call("DELETE", f"/api/auth/keys/{w.b_key_id}", (404,), like=f"/api/auth/keys/{NOWHERE}"),
@@ -373,6 +415,14 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
         ("PATCH", "/api/admin/users/{user_id}"): [
             Call("PATCH", f"/api/admin/users/{w.viewer_id}", (403,), json={"is_admin": True}),
             Call("PATCH", f"/api/admin/users/{w.b_editor_id}", (403,), json={"active": False}),
+        ],
+        ("POST", "/api/admin/users/{user_id}/sign-out"): [
+            Call(
+                "POST",
+                f"/api/admin/users/{w.b_editor_id}/sign-out",
+                (403,),
+                like=f"/api/admin/users/{NOWHERE}/sign-out",
+            ),
         ],
         ("GET", "/api/admin/api-keys"): [Call("GET", "/api/admin/api-keys", (403,))],
         ("DELETE", "/api/admin/api-keys/{key_id}"): [

@@ -40,6 +40,9 @@ async def test_admin_creates_users_and_projects_and_grants_roles(harness: Harnes
     assert [(m["email"], m["role"]) for m in members.json()["items"]] == [("new@example.com", "editor")]
     removed = await harness.client.delete(f"/api/admin/projects/{pid}/members/{user['id']}", headers=admin)
     assert removed.status_code == 200
+    # A role change ends the user's tokens; signed in again, the project is gone.
+    assert (await harness.client.get("/api/projects", headers=new)).status_code == 401
+    new = await harness.headers_for("new@example.com", "long enough pw")
     assert (await harness.client.get("/api/projects", headers=new)).json()["items"] == []
     again = await harness.client.delete(f"/api/admin/projects/{pid}/members/{user['id']}", headers=admin)
     assert again.status_code == 404

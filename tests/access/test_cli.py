@@ -3,49 +3,20 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
-import typer
 from typer.testing import CliRunner
 
-from pam.cli import projects_cmd, users_cmd
-from pam.cli.serve import is_loopback
-
-
-def _cli() -> typer.Typer:
-    app = typer.Typer()
-    app.add_typer(users_cmd.app, name="users")
-    app.add_typer(projects_cmd.app, name="projects")
-    return app
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A clean environment: only our data dir, no developer .env, and logging restored afterwards."""
-    for name in list(os.environ):
-        if name.startswith("PAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PAM_DATA_DIR", str(tmp_path / "data"))
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    try:
-        yield tmp_path / "data"
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        structlog.reset_defaults()
+from pam.settings import is_loopback_host
+from tests.access.conftest import cli_app
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(_cli(), list(args), input=input)
+    result = CliRunner().invoke(cli_app(), list(args), input=input)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
@@ -89,6 +60,10 @@ def test_users_add_list_set_role_disable(cli_env: Path) -> None:
     assert (
         users["root@example.com"]["is_admin"] is True and users["root@example.com"]["has_password"] is False
     )
+    # How each signs in: a password, or nothing yet (invited: a provider sign-in with this email links).
+    assert ann["sign_in"] == ["password"] and users["root@example.com"]["sign_in"] == []
+    code, out, _ = run("users", "list")
+    assert code == 0 and "signs in with" in out and "invited" in out and "password" in out
 
     assert run("users", "set-role", "ann@example.com", "--project", "default", "--role", "viewer")[0] == 0
     assert run("users", "set-role", "ann@example.com", "--project", "finance", "--role", "admin")[0] == 0
@@ -169,4 +144,4 @@ def test_serve_refuses_an_open_bind_without_auth(tmp_path: Path) -> None:
     ],
 )
 def test_loopback_detection(host: str, loopback: bool) -> None:
-    assert is_loopback(host) is loopback
+    assert is_loopback_host(host) is loopback

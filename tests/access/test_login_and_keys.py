@@ -31,6 +31,7 @@ async def test_login_returns_a_bearer_token_that_identifies_the_user(harness: Ha
         "is_admin": False,
         "auth_mode": "required",
         "via": "token",
+        "read_only": False,
         "projects": [{"id": str(project), "name": "finance", "description": "", "role": "editor"}],
     }
 

@@ -14,7 +14,16 @@ import pytest_asyncio
 
 from pam.store.models import IngestionTask, Source
 from tests.access.conftest import bearer
-from tests.access.two_projects import A_NAME, B_NAME, World, app_harness, build_world, wait_task, write
+from tests.access.two_projects import (
+    A_NAME,
+    B_NAME,
+    VIAS,
+    World,
+    app_harness,
+    build_world,
+    wait_task,
+    write,
+)
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -70,7 +79,7 @@ async def task_status(w: World, task_id: str) -> str:
         return str(task.status)
 
 
-@pytest.mark.parametrize("via", ["token", "api_key"])
+@pytest.mark.parametrize("via", VIAS)
 async def test_a_viewer_cannot_change_anything(roles: Roles, via: str) -> None:
     w, client = roles.w, roles.w.h.client
     viewer = w.viewer(via)
@@ -189,15 +198,88 @@ async def test_an_editor_cannot_manage_users_projects_or_memberships(roles: Role
 
 
 async def test_a_lost_membership_takes_effect_at_once(roles: Roles) -> None:
-    """Roles are read per request: a token issued while a member stops reading A the moment it ends."""
+    """A token issued while a member ends with the membership (401); an API key, which outlives role
+    changes, stops reading A the moment it ends, because roles are read per request."""
     w, client = roles.w, roles.w.h.client
     email = f"leaver-{uuid.uuid4().hex[:6]}@alpha.example"
     leaver = await w.h.add_user(email, roles={w.a_id: "editor"})
     headers = await w.h.headers_for(email)
+    made = await client.post("/api/auth/keys", json={"name": "leaver-ci"}, headers=headers)
+    key = {"Authorization": f"Bearer {made.json()['key']}"}
     a_doc = w.a_docs["Alpha handbook"]
-    assert (await client.get(f"/api/documents/{a_doc}", headers=headers)).status_code == 200
+    for credential in (headers, key):
+        assert (await client.get(f"/api/documents/{a_doc}", headers=credential)).status_code == 200
     removed = await client.delete(f"/api/admin/projects/{w.a_id}/members/{leaver}", headers=w.admin)
     assert removed.status_code == 200, removed.text
-    assert (await client.get(f"/api/documents/{a_doc}", headers=headers)).status_code == 404
-    found = await client.post("/api/search", json={"query": "heliotrope marmalade"}, headers=headers)
+    assert (await client.get(f"/api/documents/{a_doc}", headers=headers)).status_code == 401
+    assert (await client.get(f"/api/documents/{a_doc}", headers=key)).status_code == 404
+    found = await client.post("/api/search", json={"query": "heliotrope marmalade"}, headers=key)
     assert found.status_code == 200 and found.json()["results"] == []
+
+
+async def test_a_read_only_key_changes_nothing_even_where_its_owner_may(roles: Roles) -> None:
+    """Kim edits A and B; her key, limited to A and read-only, reads A as a viewer and writes nothing."""
+    w, client = roles.w, roles.w.h.client
+    key = w.viewer("scoped_key")
+    kim = await w.h.headers_for("kim@alpha.example")
+    a_doc, b_doc = w.a_docs["Alpha handbook"], w.b_docs["Bravo secrets"]
+    me = (await client.get("/api/auth/me", headers=key)).json()
+    assert [(p["name"], p["role"]) for p in me["projects"]] == [(A_NAME, "viewer")]
+    assert me["read_only"] is True and me["via"] == "api_key" and not me["is_admin"]
+    listed = (await client.get("/api/auth/keys", headers=key)).json()["items"]
+    own_key = next(k for k in listed if k["name"] == "kim-reader")
+    assert own_key["read_only"] is True and own_key["project_ids"] == [str(w.a_id)]
+    asked = await client.post("/api/chat", json={"message": "heliotrope marmalade budget"}, headers=key)
+    assert asked.status_code == 200, asked.text  # asking is reading
+    conversation = asked.json()["conversation_id"]
+    upload = [("files", ("kim.md", b"# Kim\n\nread-only upload\n", "text/markdown"))]
+    refused = {
+        "ingest into A": await client.post(
+            "/api/ingest/folder", json={"path": str(w.a_folder), "project": A_NAME}, headers=key
+        ),
+        "upload into A": await client.post(
+            "/api/ingest/upload", files=upload, data={"project": A_NAME}, headers=key
+        ),
+        "delete A's": await client.delete(f"/api/documents/{a_doc}", headers=key),
+        "reindex A's": await client.post(f"/api/documents/{a_doc}/reindex", headers=key),
+        "delete own conversation": await client.delete(f"/api/conversations/{conversation}", headers=key),
+        "make a key": await client.post("/api/auth/keys", json={"name": "more"}, headers=key),
+        "revoke own key": await client.delete(f"/api/auth/keys/{own_key['id']}", headers=key),
+        "sign out everywhere": await client.post("/api/auth/sign-out-everywhere", headers=key),
+    }
+    wrong = {k: (r.status_code, r.text) for k, r in refused.items() if r.status_code != 403}
+    assert not wrong, wrong
+    assert (await client.get(f"/api/conversations/{conversation}", headers=key)).status_code == 200
+    assert (await client.get("/api/auth/keys", headers=key)).json()["items"] == listed
+    # B is not even visible through the key, while Kim's own token reads it.
+    assert (await client.get(f"/api/documents/{b_doc}", headers=key)).status_code == 404
+    assert (await client.get(f"/api/documents/{b_doc}", headers=kim)).status_code == 200
+
+
+async def test_an_admins_key_limited_to_a_project_administers_only_that_project(roles: Roles) -> None:
+    w, client = roles.w, roles.w.h.client
+    made = await client.post(
+        "/api/auth/keys", json={"name": "root-a", "projects": [str(w.a_id)]}, headers=w.admin
+    )
+    assert made.status_code == 201 and made.json()["project_ids"] == [str(w.a_id)], made.text
+    key = bearer(made.json()["key"])
+    me = (await client.get("/api/auth/me", headers=key)).json()
+    assert [(p["name"], p["role"]) for p in me["projects"]] == [(A_NAME, "admin")] and not me["is_admin"]
+    assert (await client.get(f"/api/admin/projects/{w.a_id}/members", headers=key)).status_code == 200
+    assert (await client.get(f"/api/admin/projects/{w.b_id}/members", headers=key)).status_code == 404
+    for url in ("/api/admin/users", "/api/stats", "/api/admin/api-keys"):
+        assert (await client.get(url, headers=key)).status_code == 403, url
+    assert (await client.get(f"/api/documents/{w.b_docs['Bravo secrets']}", headers=key)).status_code == 404
+
+
+async def test_a_key_can_only_be_limited_to_projects_its_owner_reads(roles: Roles) -> None:
+    w, client = roles.w, roles.w.h.client
+    viewer = bearer(w.viewer_token)
+    for projects, status in (([B_NAME], 404), ([str(w.b_id)], 404), (["no-such-project"], 404), ([], 400)):
+        r = await client.post("/api/auth/keys", json={"name": "x", "projects": projects}, headers=viewer)
+        assert r.status_code == status, (projects, r.text)
+    twice = await client.post(
+        "/api/auth/keys", json={"name": "a", "projects": [A_NAME, A_NAME]}, headers=viewer
+    )
+    assert twice.status_code == 201 and twice.json()["project_ids"] == [str(w.a_id)]
+    await client.delete(f"/api/auth/keys/{twice.json()['id']}", headers=viewer)

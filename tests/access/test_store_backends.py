@@ -39,7 +39,7 @@ async def test_users_roles_tokens_and_keys_on_both_stores(database_url: str) -> 
             with pytest.raises(Conflict):
                 await project_admin.create_project(s, "finance")
 
-        token = tokens.issue(user.id, tokens.version_of(user.password_hash)).token
+        token = tokens.issue(user.id, user.token_version).token
         async with sessions() as s:
             for credential, via in ((token, "token"), (key, "api_key")):
                 caller = await caller_from_header(s, tokens, f"Bearer {credential}")

@@ -30,6 +30,9 @@ from tests.conftest import running_app
 from tests.deployments import deployment
 
 A_NAME = "alpha-team"
+# Another viewer of A, for calls that would end the main viewer's own tokens (sign out everywhere).
+SPARE_VIEWER = "victor@alpha.example"
+VIAS = ("token", "api_key", "scoped_key")
 B_NAME = "bravo-team"
 TERMINAL = ("completed", "failed", "cancelled")
 TASK_TIMEOUT_S = 180.0
@@ -74,10 +77,22 @@ class World:
     b_conversation: str
     b_key_id: str
     b_term: str = ""  # a glossary term of B's
+    # Kim is an editor of A and of B; her key is limited to A and read-only, so through it she is
+    # exactly a viewer of A (the third credential the leak and role matrices run with).
+    kim_id: uuid.UUID
+    kim_scoped_key: str
     b_markers: set[str] = field(default_factory=set)
 
     def viewer(self, via: str = "token") -> dict[str, str]:
-        return bearer(self.viewer_token if via == "token" else self.viewer_key)
+        credential = {
+            "token": self.viewer_token,
+            "api_key": self.viewer_key,
+            "scoped_key": self.kim_scoped_key,
+        }
+        return bearer(credential[via])
+
+    def viewer_id_of(self, via: str) -> uuid.UUID:
+        return self.kim_id if via == "scoped_key" else self.viewer_id
 
     async def viewer_scope(self) -> AccessScope:
         """The viewer as the one place that decides sees them (for binding agent tools)."""
@@ -179,6 +194,8 @@ async def build_world(h: Harness) -> World:
     await h.add_user("root@example.com", is_admin=True)
     viewer_id = await h.add_user("vera@alpha.example", roles={a_id: "viewer"})
     b_editor_id = await h.add_user("bea@bravo.example", roles={b_id: "editor"})
+    kim_id = await h.add_user("kim@alpha.example", roles={a_id: "editor", b_id: "editor"})
+    await h.add_user(SPARE_VIEWER, roles={a_id: "viewer"})
     admin = await h.headers_for("root@example.com")
     a_folder, b_folder = h.settings.data_dir / "alpha-files", h.settings.data_dir / "bravo-files"
     write(a_folder, A_FILES)
@@ -205,6 +222,12 @@ async def build_world(h: Harness) -> World:
         "/api/auth/keys", json={"name": "vera-cli"}, headers=bearer(viewer_token)
     )
     assert viewer_key.status_code == 201, viewer_key.text
+    kim_key = await h.client.post(
+        "/api/auth/keys",
+        json={"name": "kim-reader", "projects": [A_NAME], "read_only": True},
+        headers=await h.headers_for("kim@alpha.example"),
+    )
+    assert kim_key.status_code == 201 and kim_key.json()["read_only"] is True, kim_key.text
     b_tasks = (await h.client.get("/api/ingest/tasks", headers=b_editor)).json()["items"]
     term = await h.client.post(
         "/api/glossary",
@@ -239,6 +262,8 @@ async def build_world(h: Harness) -> World:
         b_conversation=chat.json()["conversation_id"],
         b_key_id=key.json()["id"],
         b_term=term.json()["id"],
+        kim_id=kim_id,
+        kim_scoped_key=kim_key.json()["key"],
     )
     assert world.b_segments and world.a_segments
     world.b_markers = {

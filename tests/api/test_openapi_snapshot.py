@@ -26,6 +26,8 @@ SNAPSHOT = Path(__file__).resolve().parents[2] / "web" / "openapi.json"
 REGENERATE = "make api-schema"
 # Server-sent event streams: their body is a stream of events, described in `responses` instead.
 SSE_ROUTES = {("POST", "/api/chat/stream"), ("GET", "/api/ingest/tasks/{task_id}/events")}
+# Browser navigations of the OpenID sign-in: they answer with a redirect, which has no body.
+REDIRECT_ROUTES = {("GET", "/api/auth/oidc/{provider}/login"), ("GET", "/api/auth/oidc/{provider}/callback")}
 # Files: their body is the file's bytes, described in `responses` instead.
 FILE_ROUTES = {("GET", "/api/documents/{document_id}/original")}
 # Prometheus' text format, described as a string in `responses`.
@@ -55,7 +57,7 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     missing = [
         f"{method} {path}"
         for method, path, route in routes
-        if (method, path) not in SSE_ROUTES | FILE_ROUTES | TEXT_ROUTES
+        if (method, path) not in SSE_ROUTES | REDIRECT_ROUTES | FILE_ROUTES | TEXT_ROUTES
         and route.response_model is None
         and route.status_code != 204
     ]
@@ -64,6 +66,12 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     assert set(streams) == SSE_ROUTES, "an SSE route was renamed or removed: update SSE_ROUTES"
     for route in streams.values():
         assert "text/event-stream" in route.responses[200]["content"], route.path
+    redirects = {(m, p): r for m, p, r in routes if (m, p) in REDIRECT_ROUTES}
+    assert set(redirects) == REDIRECT_ROUTES, (
+        "a redirect route was renamed or removed: update REDIRECT_ROUTES"
+    )
+    for route in redirects.values():
+        assert route.status_code == 302 and 302 in route.responses, route.path
     files = [r for m, p, r in routes if (m, p) in FILE_ROUTES]
     assert len(files) == len(FILE_ROUTES), "a file route was renamed or removed: update FILE_ROUTES"
     for route in files:

@@ -163,3 +163,99 @@ async def test_upgrading_a_database_with_documents_keeps_every_segment(database_
         assert "owner" not in columns
     finally:
         await engine.dispose()
+
+
+async def test_upgrading_a_database_with_users_keeps_their_keys_memberships_and_conversations(
+    database_url: str,
+) -> None:
+    """0008 adds columns to `users` and `api_keys` in place: nothing that cascades from them is lost,
+    and existing rows get the neutral defaults (token version 0, keys unlimited and not read-only)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from pam.store.models import ApiKey, Conversation, Membership, User
+
+    await _upgrade(database_url, "0007")
+    now = datetime.now(UTC)
+    ids = {name: uuid.uuid4() for name in ("user", "project", "membership", "key", "conversation")}
+
+    def row(name: str, *columns: str) -> sa.TableClause:
+        types = {"id": sa.Uuid(), "user_id": sa.Uuid(), "project_id": sa.Uuid()}
+        return sa.table(
+            name,
+            *[
+                sa.column(c, types.get(c, sa.DateTime(timezone=True) if c.endswith("_at") else None))
+                for c in columns
+            ],
+        )
+
+    stamps = {"created_at": now, "updated_at": now}
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.insert(row("projects", "id", "name", "description", "created_at", "updated_at")).values(
+                    id=ids["project"], name="p", description="", **stamps
+                )
+            )
+            await conn.execute(
+                sa.insert(
+                    row(
+                        "users",
+                        "id",
+                        "email",
+                        "name",
+                        "password_hash",
+                        "active",
+                        "is_admin",
+                        "created_at",
+                        "updated_at",
+                    )
+                ).values(
+                    id=ids["user"],
+                    email="u@example.com",
+                    name="U",
+                    password_hash="h",
+                    active=True,
+                    is_admin=False,
+                    **stamps,
+                )
+            )
+            await conn.execute(
+                sa.insert(
+                    row("memberships", "id", "user_id", "project_id", "role", "created_at", "updated_at")
+                ).values(
+                    id=ids["membership"],
+                    user_id=ids["user"],
+                    project_id=ids["project"],
+                    role="editor",
+                    **stamps,
+                )
+            )
+            await conn.execute(
+                sa.insert(
+                    row("api_keys", "id", "user_id", "name", "prefix", "key_hash", "created_at", "updated_at")
+                ).values(
+                    id=ids["key"], user_id=ids["user"], name="ci", prefix="pam_x", key_hash="kh", **stamps
+                )
+            )
+            await conn.execute(
+                sa.insert(
+                    row("conversations", "id", "user_id", "title", "filters", "created_at", "updated_at")
+                ).values(id=ids["conversation"], user_id=ids["user"], title="t", filters="{}", **stamps)
+            )
+    finally:
+        await engine.dispose()
+    await _upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as s:
+            user = await s.get(User, ids["user"])
+            key = await s.get(ApiKey, ids["key"])
+            assert user is not None and user.token_version == 0 and user.password_hash == "h"
+            assert key is not None and key.read_only is False and key.project_ids is None
+            assert await s.get(Membership, ids["membership"]) is not None
+            assert await s.get(Conversation, ids["conversation"]) is not None
+    finally:
+        await engine.dispose()

@@ -66,7 +66,7 @@ describe('PAM Context web UI with PAM_AUTH=required', { timeout: 300_000 }, () =
       assert.equal(res.status, 403);
 
       // Sign out, sign in as the admin: the admin pages are there.
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await page.getByLabel('Email').fill(ADMIN.email);
       await page.getByLabel('Password').fill(ADMIN.password);
       await page.getByRole('button', { name: 'Sign in' }).click();

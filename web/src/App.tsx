@@ -35,7 +35,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {/* One key per page, not per URL: a new conversation's URL must not remount the chat mid-answer. */}
         <ErrorBoundary key={isChat(path) ? '/chat' : path}>
-          <Page path={path === '/login' ? '/' : path} />
+          <Page path={path === '/login' || path === '/sso' ? '/' : path} />
         </ErrorBoundary>
       </main>
     </div>

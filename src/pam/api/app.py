@@ -20,6 +20,7 @@ from pam.api.body_limits import (
     document_body_limits,
     upload_body_limit,
 )
+from pam.api.cors import install_cors
 from pam.api.errors import install_error_handlers, unexpected_error_response
 from pam.api.metrics_middleware import MetricsMiddleware
 from pam.api.middleware import RequestIdMiddleware
@@ -27,6 +28,7 @@ from pam.api.openapi_auth import document_auth_mode
 from pam.api.routes import (
     admin,
     auth,
+    auth_sso,
     chat,
     data,
     documents,
@@ -87,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(documents.router)
     api.include_router(stats.router)
     api.include_router(auth.router)
+    api.include_router(auth_sso.router)
     api.include_router(admin.router)
     api.include_router(projects.router)
     api.include_router(data.router)
@@ -117,4 +120,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, default=JSON_BODY_LIMIT, per_route=body_limits)
     app.add_middleware(RequestIdMiddleware, on_error=unexpected_error_response)
     app.add_middleware(MetricsMiddleware)  # added last: outermost, it sees every answer's status
+    install_cors(app, settings.cors_origins)  # outermost: even a 401 or 429 carries its CORS headers
     return app

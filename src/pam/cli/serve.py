@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from typing import Annotated
 
 import typer
@@ -12,18 +11,9 @@ import uvicorn
 from pam.api.app import create_app
 from pam.cli.output import fail
 from pam.logs import configure_logging
-from pam.settings import Settings
+from pam.settings import Settings, is_loopback_host
 from pam.store.db import create_engine
 from pam.store.migrate import current_revision, head_revision
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(
@@ -37,7 +27,7 @@ def serve(
     if port is not None:
         overrides["port"] = port
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    if settings.auth == "none" and not is_loopback(settings.host) and not settings.auth_allow_open:
+    if settings.auth == "none" and not is_loopback_host(settings.host) and not settings.auth_allow_open:
         fail(
             f"refusing to listen on {settings.host} with PAM_AUTH=none: anyone could read every document. "
             "Set PAM_AUTH=required (or PAM_AUTH_ALLOW_OPEN=true if you really mean it)."

@@ -1,4 +1,8 @@
-"""`pam users add|list|set-role|remove-role|disable|enable|set-password`: user administration from the shell."""
+"""`pam users add|list|set-role|remove-role|disable|enable|set-password|sign-out`: user administration from the shell.
+
+Every change of access (disable, enable, a new password, a role) ends the user's tokens, as does
+`sign-out`; their API keys stay valid until revoked.
+"""
 
 from __future__ import annotations
 
@@ -49,9 +53,15 @@ def _info_dict(u: UserInfo) -> dict[str, object]:
         "active": u.active,
         "is_admin": u.is_admin,
         "has_password": u.has_password,
+        "sign_in": u.sign_in,
         "created_at": u.created_at.isoformat(),
         "projects": [{"id": str(p.id), "name": p.name, "role": p.role} for p in u.projects],
     }
+
+
+def _sign_in_text(u: UserInfo) -> str:
+    # A user with neither is invited: they sign in with a provider under that email, or get a password.
+    return ", ".join(u.sign_in) or "invited"
 
 
 def _roles_text(u: UserInfo) -> str:
@@ -99,7 +109,10 @@ def add(
     roles = f" ({escape(_roles_text(info))})" if info.projects else ""
     stdout().print(f"created user {escape(info.email)}{extra}{roles}", highlight=False)
     if not info.has_password:
-        stderr().print("note: no password set; the user cannot log in until `pam users set-password`")
+        stderr().print(
+            "note: no password set; the user signs in through an OpenID provider with this email "
+            "(an invitation), or after `pam users set-password`"
+        )
 
 
 @app.command("list")
@@ -120,10 +133,17 @@ def list_(json_out: JsonOpt = False) -> None:
     if json_out:
         print_json([_info_dict(u) for u in infos])
         return
-    table = Table("email", "name", "active", "admin", "projects", title=f"{len(infos)} users")
+    table = Table(
+        "email", "name", "active", "admin", "signs in with", "projects", title=f"{len(infos)} users"
+    )
     for u in infos:
         table.add_row(
-            u.email, u.name, "yes" if u.active else "no", "yes" if u.is_admin else "", _roles_text(u)
+            u.email,
+            u.name,
+            "yes" if u.active else "no",
+            "yes" if u.is_admin else "",
+            _sign_in_text(u),
+            _roles_text(u),
         )
     stdout().print(table)
 
@@ -167,14 +187,14 @@ def _set_active(email: str, active: bool) -> None:
 
 @app.command("disable")
 def disable(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
-    """Disable a user: their tokens and API keys stop working at once."""
+    """Disable a user: their tokens and API keys stop working at once (tokens for good)."""
     _set_active(email, False)
     stdout().print(f"disabled {escape(email)}", highlight=False)
 
 
 @app.command("enable")
 def enable(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
-    """Enable a disabled user again."""
+    """Enable a disabled user again. Their API keys work again; tokens from before do not."""
     _set_active(email, True)
     stdout().print(f"enabled {escape(email)}", highlight=False)
 
@@ -193,3 +213,14 @@ def set_password(
 
     run_with_store(body)
     stdout().print(f"password set for {escape(email)}", highlight=False)
+
+
+@app.command("sign-out")
+def sign_out(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
+    """End every token the user holds, on every device; their API keys stay valid."""
+
+    async def body(admin: StoreServices) -> None:
+        await admin.users.sign_out_by_email(email)
+
+    run_with_store(body)
+    stdout().print(f"signed {escape(email)} out everywhere", highlight=False)

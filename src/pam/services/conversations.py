@@ -63,4 +63,6 @@ class ConversationService:
 
     async def delete(self, scope: AccessScope, conversation_id: uuid.UUID) -> None:
         async with self._sessions.begin() as s:
-            await s.delete(await owned_conversation(s, scope.caller, conversation_id))
+            found = await owned_conversation(s, scope.caller, conversation_id)  # 404 before 403: no probing
+            scope.caller.require_writer()
+            await s.delete(found)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -179,9 +180,51 @@ class User(TimestampedBase):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(300))
+    # Unused: sign-ins through OpenID providers live in `identities` (several per user). Kept because
+    # SQLite cannot drop a UNIQUE column without rebuilding `users`, which would cascade.
     external_id: Mapped[str | None] = mapped_column(String(300), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every access token carries the version it was issued under; raising it ends them all at once
+    # (disable, enable, new password, role change, "sign out everywhere").
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Identity(TimestampedBase):
+    """A user's account at an OpenID provider: (issuer, subject) is who the provider says signed in."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_identities_issuer_subject"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))  # the configured name, for display
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginFlow(TimestampedBase):
+    """One browser sign-in through an OpenID provider, from the redirect out to the SPA's hand-off.
+
+    Only hashes of the bearer values (state, browser cookie, hand-off code) are stored. Each stage
+    moves forward once, by a conditional UPDATE, so a replayed callback or hand-off finds nothing.
+    """
+
+    __tablename__ = "login_flows"
+    __table_args__ = (Index("ix_login_flows_expires_at", "expires_at"),)
+
+    provider: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(16), default="pending")  # pending | handoff | done
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))  # PKCE; useless without our client secret
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    next_path: Mapped[str] = mapped_column(String(2000), default="/")
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Membership(TimestampedBase):
@@ -202,6 +245,9 @@ class ApiKey(TimestampedBase):
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Limits: only these projects (None: every project of the user), and at most the viewer role.
+    project_ids: Mapped[list[str] | None] = mapped_column(JSONType)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Conversation(TimestampedBase):

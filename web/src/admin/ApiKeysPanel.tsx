@@ -4,6 +4,7 @@ import { useApi } from '../api/ApiContext';
 import type { ApiKey, ApiKeyCreated, ApiKeyList } from '../api/types';
 import { ErrorNote } from '../common/ErrorNote';
 import { formatDate } from '../common/format';
+import { useProjects } from '../common/useProjects';
 import { useResource } from '../common/useResource';
 import { listOf } from '../common/listOf';
 import { Unavailable } from './Unavailable';
@@ -15,7 +16,11 @@ export function ApiKeysPanel() {
     [api],
   );
   const { data, error, reload } = useResource(load);
+  const projects = useProjects();
   const [name, setName] = useState('');
+  const [readOnly, setReadOnly] = useState(false);
+  const [limitedTo, setLimitedTo] = useState<string[]>([]);
+  const projectName = (id: string) => projects.find((p) => p.id === id)?.name ?? id;
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
 
@@ -23,8 +28,16 @@ export function ApiKeysPanel() {
     e.preventDefault();
     setActionError(null);
     try {
-      setCreated(await api.post<ApiKeyCreated>('/api/auth/keys', { name }));
+      setCreated(
+        await api.post<ApiKeyCreated>('/api/auth/keys', {
+          name,
+          read_only: readOnly,
+          projects: limitedTo.length ? limitedTo : null,
+        }),
+      );
       setName('');
+      setReadOnly(false);
+      setLimitedTo([]);
       reload();
     } catch (err) {
       setActionError(err);
@@ -58,6 +71,8 @@ export function ApiKeysPanel() {
               .map((k) => (
               <li key={k.id}>
                 {k.name} {k.prefix && <code>{k.prefix}…</code>}{' '}
+                {k.read_only && <span className="badge">read-only</span>}{' '}
+                {k.project_ids && <span className="muted">only {k.project_ids.map(projectName).join(', ')}</span>}{' '}
                 <span className="muted">last used {formatDate(k.last_used_at)}</span>{' '}
                 <button type="button" onClick={() => void revoke(k)} aria-label={`Revoke key ${k.name}`}>
                   Revoke
@@ -69,6 +84,26 @@ export function ApiKeysPanel() {
             <label>
               Key name <input required value={name} onChange={(e) => setName(e.target.value)} />
             </label>
+            <label className="check">
+              <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />
+              Read-only
+            </label>
+            {projects.length > 0 && (
+              <label>
+                Only these projects{' '}
+                <select
+                  multiple
+                  value={limitedTo}
+                  onChange={(e) => setLimitedTo(Array.from(e.target.selectedOptions, (o) => o.value))}
+                >
+                  {projects.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
             <button type="submit">Create key</button>
           </form>
         </>

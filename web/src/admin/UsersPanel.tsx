@@ -21,7 +21,9 @@ export function UsersPanel() {
     e.preventDefault();
     setActionError(null);
     try {
-      await api.post('/api/admin/users', form);
+      // Without a password the user is invited: they sign in through a provider under this email.
+      const { password, ...rest } = form;
+      await api.post('/api/admin/users', password ? form : rest);
       setForm({ email: '', name: '', password: '', is_admin: false });
       reload();
     } catch (err) {
@@ -33,6 +35,16 @@ export function UsersPanel() {
     setActionError(null);
     try {
       await api.patch(`/api/admin/users/${encodeURIComponent(u.id)}`, { active: !u.active });
+      reload();
+    } catch (err) {
+      setActionError(err);
+    }
+  }
+
+  async function signOut(u: AdminUser) {
+    setActionError(null);
+    try {
+      await api.post(`/api/admin/users/${encodeURIComponent(u.id)}/sign-out`);
       reload();
     } catch (err) {
       setActionError(err);
@@ -51,6 +63,7 @@ export function UsersPanel() {
                 <th scope="col">Email</th>
                 <th scope="col">Name</th>
                 <th scope="col">Admin</th>
+                <th scope="col">Signs in with</th>
                 <th scope="col">Projects</th>
                 <th scope="col">Active</th>
               </tr>
@@ -61,11 +74,15 @@ export function UsersPanel() {
                   <td>{u.email}</td>
                   <td>{u.name}</td>
                   <td>{u.is_admin ? 'yes' : 'no'}</td>
+                  <td>{u.sign_in.length ? u.sign_in.join(', ') : 'invited'}</td>
                   <td>{(u.projects ?? []).map((p) => `${p.name} (${p.role ?? '?'})`).join(', ')}</td>
                   <td>
                     {u.active ? 'yes' : 'no'}{' '}
                     <button type="button" onClick={() => void toggle(u)} aria-label={`${u.active ? 'Disable' : 'Enable'} ${u.email}`}>
                       {u.active ? 'Disable' : 'Enable'}
+                    </button>{' '}
+                    <button type="button" onClick={() => void signOut(u)} aria-label={`Sign ${u.email} out everywhere`}>
+                      Sign out
                     </button>
                   </td>
                 </tr>
@@ -80,10 +97,9 @@ export function UsersPanel() {
               Name <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
             </label>
             <label>
-              Password{' '}
+              Password (optional){' '}
               <input
                 type="password"
-                required
                 minLength={8}
                 autoComplete="new-password"
                 value={form.password}

@@ -6,8 +6,12 @@ export type AuthStatus = 'loading' | 'login' | 'ready';
 export interface AuthValue {
   status: AuthStatus;
   me: Me | null;
+  /** Why the login page is shown, when it is not the first visit (a failed single sign-on). */
+  notice: string | null;
   login: (email: string, password: string) => Promise<void>;
   logout: () => void;
+  /** Ends every token of the user on every device (this one too), then shows the login page. */
+  logoutEverywhere: () => Promise<void>;
 }
 
 export const AuthContext = createContext<AuthValue | null>(null);
@@ -26,5 +30,6 @@ export const LOCAL_ADMIN: Me = {
   is_admin: true,
   auth_mode: 'none',
   via: 'local',
+  read_only: false,
   projects: [],
 };

@@ -58,6 +58,12 @@ async def update_user(
     return UserOut.model_validate(await services.users.update(user_id, change, acting=scope))
 
 
+@router.post("/users/{user_id}/sign-out", response_model=UserOut)
+async def sign_out_user(user_id: uuid.UUID, services: ServicesDep, _: AdminDep) -> UserOut:
+    """End every token of the user (their API keys stay valid: revoke them one by one)."""
+    return UserOut.model_validate(await services.users.sign_out(user_id))
+
+
 @router.get("/api-keys", response_model=ApiKeyList)
 async def list_all_keys(services: ServicesDep, _: AdminDep) -> ApiKeyList:
     return ApiKeyList(items=[ApiKeyOut.model_validate(r) for r in await services.keys.all()])

@@ -1,4 +1,4 @@
-"""`/api/auth`: log in, who am I, and the caller's own API keys."""
+"""`/api/auth`: log in, sign out everywhere, who am I, and the caller's own API keys."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ async def login(body: LoginRequest, request: Request, response: Response, auth: 
     return TokenOut(access_token=token.token, expires_in=token.expires_in)
 
 
+@router.post("/sign-out-everywhere", status_code=204)
+async def sign_out_everywhere(auth: AuthDep, scope: ScopeDep) -> None:
+    """End every token of the caller, on every device (this one included). API keys stay valid."""
+    await auth.sign_out_everywhere(scope)
+
+
 @router.get("/me", response_model=MeOut)
 async def me(services: ServicesDep, scope: ScopeDep) -> MeOut:
     caller = scope.caller
@@ -45,6 +51,7 @@ async def me(services: ServicesDep, scope: ScopeDep) -> MeOut:
         is_admin=caller.is_admin,
         auth_mode=services.settings.auth,
         via=caller.via,
+        read_only=caller.read_only,
         projects=[ProjectRoleOut.model_validate(p) for p in scope.projects],
     )
 
@@ -58,7 +65,9 @@ async def list_my_keys(services: ServicesDep, scope: ScopeDep) -> ApiKeyList:
 async def create_my_key(
     body: ApiKeyCreate, response: Response, services: ServicesDep, scope: ScopeDep
 ) -> ApiKeyCreated:
-    row, plaintext = await services.keys.create(scope, body.name)
+    row, plaintext = await services.keys.create(
+        scope, body.name, projects=body.projects, read_only=body.read_only
+    )
     _no_store(response)
     return ApiKeyCreated(**ApiKeyOut.model_validate(row).model_dump(), key=plaintext)
 

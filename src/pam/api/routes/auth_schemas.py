@@ -65,11 +65,38 @@ class MeOut(BaseModel):
     is_admin: bool
     auth_mode: AuthMode
     via: Literal["local", "token", "api_key"]
+    read_only: bool = Field(description="true for a read-only API key")
     projects: list[ProjectRoleOut]
+
+
+class ProviderOut(BaseModel):
+    name: str
+    label: str = Field(description="what the login button names")
+    login_url: str = Field(description="open this in the browser (a navigation, not a fetch) to sign in")
+
+
+class ProvidersOut(BaseModel):
+    auth_mode: AuthMode
+    password_login: bool = Field(description="whether POST /api/auth/login accepts email + password")
+    providers: list[ProviderOut]
+
+
+class SsoExchange(BaseModel):
+    code: str = Field(min_length=1, max_length=200, description="the hand-off code from the sign-in redirect")
+
+
+class SignedInOut(TokenOut):
+    next: str = Field(description="the page the sign-in started from, to return to")
 
 
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
+    projects: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None,
+        max_length=100,
+        description="limit the key to these projects (names or ids); null: every project of its owner",
+    )
+    read_only: bool = Field(default=False, description="the key reads, and changes nothing")
 
 
 class ApiKeyOut(BaseModel):
@@ -82,6 +109,8 @@ class ApiKeyOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    project_ids: list[uuid.UUID] | None = Field(description="the projects the key is limited to; null: all")
+    read_only: bool
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -116,6 +145,7 @@ class UserOut(BaseModel):
     active: bool
     is_admin: bool
     has_password: bool
+    sign_in: list[str] = Field(description='how the user signs in: "password" and/or provider names')
     created_at: datetime
     projects: list[ProjectRoleOut]
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import AccessScope, Role
-from pam.errors import Conflict, Forbidden, NotFound
+from pam.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pam.services.auth import api_keys, memberships, project_admin, users
 from pam.services.auth.caller import user_id_of
 from pam.services.auth.memberships import Member
 from pam.services.auth.passwords import Passwords
+from pam.services.auth.revocation import revoke_tokens
 from pam.services.auth.users import UserInfo
 from pam.store.keyset import Keyset, Page, keyset_page
 from pam.store.models import ApiKey, Project, User
@@ -97,6 +98,18 @@ class UserAdmin:
             user_id = (await users.require_user_by_email(s, email)).id
         return await self.update(user_id, change)
 
+    async def sign_out(self, user_id: uuid.UUID) -> UserInfo:
+        """End every token the user holds (their API keys stay: revoke those one by one)."""
+        async with self._sessions.begin() as s:
+            user = await users.get_user(s, user_id)
+            await revoke_tokens(s, user.id)
+            return await users.user_info(s, user)
+
+    async def sign_out_by_email(self, email: str) -> UserInfo:
+        async with self._sessions() as s:
+            user_id = (await users.require_user_by_email(s, email)).id
+        return await self.sign_out(user_id)
+
     async def set_role_by_email(self, email: str, project: str, role: Role) -> None:
         async with self._sessions.begin() as s:
             user = await users.require_user_by_email(s, email)
@@ -151,17 +164,32 @@ class ApiKeys:
         async with self._sessions() as s:
             return await api_keys.list_keys(s, user_id_of(scope.caller))
 
-    async def create(self, scope: AccessScope, name: str) -> tuple[ApiKey, str]:
+    async def create(
+        self,
+        scope: AccessScope,
+        name: str,
+        *,
+        projects: list[str] | None = None,
+        read_only: bool = False,
+    ) -> tuple[ApiKey, str]:
+        """A key for the caller, limited to `projects` (names or ids they can read) and/or read-only."""
         user_id = user_id_of(scope.caller)
         if scope.caller.via == "api_key":
             # A leaked key must not be able to mint keys that outlive its own revocation.
-            raise Forbidden("API keys cannot create API keys; sign in with a password")
+            raise Forbidden("API keys cannot create API keys; sign in first")
+        project_ids = None
+        if projects is not None:
+            if not projects:
+                raise InvalidInput("a key limited to projects needs at least one project")
+            project_ids = [scope.project(p).id for p in projects]  # 404 for one the caller cannot read
         async with self._sessions.begin() as s:
-            return await api_keys.create_key(s, user_id, name)
+            return await api_keys.create_key(s, user_id, name, project_ids=project_ids, read_only=read_only)
 
     async def revoke_mine(self, scope: AccessScope, key_id: uuid.UUID) -> ApiKey:
         async with self._sessions.begin() as s:
-            return await api_keys.revoke_key(s, key_id, owner_id=user_id_of(scope.caller))
+            row = await api_keys.live_key(s, key_id, owner_id=user_id_of(scope.caller))  # 404 before 403
+            scope.caller.require_writer()
+            return await api_keys.revoke_key(s, row)
 
     async def all(self) -> list[ApiKey]:
         async with self._sessions() as s:
@@ -169,7 +197,7 @@ class ApiKeys:
 
     async def revoke_any(self, key_id: uuid.UUID) -> ApiKey:
         async with self._sessions.begin() as s:
-            return await api_keys.revoke_key(s, key_id, owner_id=None)
+            return await api_keys.revoke_key(s, await api_keys.live_key(s, key_id, owner_id=None))
 
 
 async def _project_named(session: AsyncSession, name: str) -> Project:

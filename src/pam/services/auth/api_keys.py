@@ -49,8 +49,19 @@ def generate_key() -> NewKey:
     return NewKey(plaintext, f"{KEY_PREFIX}{key_id}", hash_key(plaintext))
 
 
-async def create_key(session: AsyncSession, user_id: uuid.UUID, name: str) -> tuple[ApiKey, str]:
-    """A new key for the user: the row and the plaintext (the only time it exists)."""
+async def create_key(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    name: str,
+    *,
+    project_ids: list[uuid.UUID] | None = None,
+    read_only: bool = False,
+) -> tuple[ApiKey, str]:
+    """A new key for the user: the row and the plaintext (the only time it exists).
+
+    `project_ids` limits the key to those projects (the caller checked the user may read them);
+    `read_only` caps every role at viewer.
+    """
     name = name.strip()
     if not name or len(name) > MAX_NAME_CHARS:
         raise InvalidInput(f"a key needs a name of 1 to {MAX_NAME_CHARS} characters")
@@ -61,7 +72,14 @@ async def create_key(session: AsyncSession, user_id: uuid.UUID, name: str) -> tu
     if len(active) >= MAX_KEYS_PER_USER:
         raise InvalidInput(f"a user may have at most {MAX_KEYS_PER_USER} active keys; revoke one first")
     new = generate_key()
-    row = ApiKey(user_id=user_id, name=name, prefix=new.prefix, key_hash=new.key_hash)
+    row = ApiKey(
+        user_id=user_id,
+        name=name,
+        prefix=new.prefix,
+        key_hash=new.key_hash,
+        project_ids=None if project_ids is None else sorted(str(p) for p in set(project_ids)),
+        read_only=read_only,
+    )
     session.add(row)
     await session.flush()
     return row, new.plaintext
@@ -75,18 +93,22 @@ async def list_keys(session: AsyncSession, user_id: uuid.UUID | None = None) -> 
     return list(await session.scalars(query))
 
 
-async def revoke_key(session: AsyncSession, key_id: uuid.UUID, *, owner_id: uuid.UUID | None) -> ApiKey:
-    """Revoke a key. With `owner_id`, only that user's keys exist (others are 404, not 403)."""
+async def live_key(session: AsyncSession, key_id: uuid.UUID, *, owner_id: uuid.UUID | None) -> ApiKey:
+    """An unrevoked key. With `owner_id`, only that user's keys exist (others are 404, not 403)."""
     row = await session.get(ApiKey, key_id)
     if row is None or row.revoked_at is not None or (owner_id is not None and row.user_id != owner_id):
         raise NotFound("API key not found")
+    return row
+
+
+async def revoke_key(session: AsyncSession, row: ApiKey) -> ApiKey:
     row.revoked_at = utcnow()
     await session.flush()
     return row
 
 
-async def user_for_key(session: AsyncSession, plaintext: str, *, now: datetime) -> User | None:
-    """The active user a valid, unrevoked key belongs to, or None."""
+async def key_holder(session: AsyncSession, plaintext: str, *, now: datetime) -> tuple[User, ApiKey] | None:
+    """The active user a valid, unrevoked key belongs to, with the key's row; None otherwise."""
     if not _KEY_SHAPE.match(plaintext):
         return None
     row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plaintext)))
@@ -97,4 +119,4 @@ async def user_for_key(session: AsyncSession, plaintext: str, *, now: datetime) 
         return None
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now
-    return user
+    return user, row

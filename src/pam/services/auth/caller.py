@@ -6,12 +6,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.access import Caller, Credential
+from pam.access import Caller, Credential, Role
 from pam.errors import InvalidInput, Unauthorized
-from pam.services.auth.api_keys import looks_like_api_key, user_for_key
-from pam.services.auth.memberships import roles_of
+from pam.services.auth.api_keys import key_holder, looks_like_api_key
+from pam.services.auth.memberships import every_project_as_admin, roles_of
 from pam.services.auth.tokens import TokenCodec
-from pam.store.models import User
+from pam.store.models import ApiKey, User
 from pam.store.types import utcnow
 
 MAX_HEADER_CHARS = 8192
@@ -33,25 +33,45 @@ def bearer_credential(authorization: str | None) -> str:
 
 async def caller_from_header(session: AsyncSession, tokens: TokenCodec, authorization: str | None) -> Caller:
     credential = bearer_credential(authorization)
-    via: Credential
     if looks_like_api_key(credential):
-        user = await user_for_key(session, credential, now=utcnow())
-        via = "api_key"
-    else:
-        claims = tokens.decode(credential)
-        user = await session.get(User, claims.user_id)
-        # The row decides, not the token: a disabled user or a changed password ends every token at once.
-        if user is not None and claims.version != tokens.version_of(user.password_hash):
-            user = None
-        via = "token"
-    if user is None or not user.active:
+        held = await key_holder(session, credential, now=utcnow())
+        if held is None:
+            raise Unauthorized(_INVALID)
+        user, key = held
+        return await caller_for_key(session, user, key)
+    claims = tokens.decode(credential)
+    holder = await session.get(User, claims.user_id)
+    # The row decides, not the token: a disabled user, or any access change since the token was
+    # issued (its version is behind the user's), ends the token at once.
+    if holder is None or not holder.active or claims.version != str(holder.token_version):
         raise Unauthorized(_INVALID)
-    return await caller_for_user(session, user, via=via)
+    return await caller_for_user(session, holder, via="token")
 
 
 async def caller_for_user(session: AsyncSession, user: User, *, via: Credential) -> Caller:
     roles = {} if user.is_admin else await roles_of(session, user.id)
     return Caller(user_id=user.id, email=user.email, is_admin=user.is_admin, roles=roles, via=via)
+
+
+async def caller_for_key(session: AsyncSession, user: User, key: ApiKey) -> Caller:
+    """The key's holder, narrowed to the key's projects and capped at viewer when it is read-only.
+
+    A limited key never carries installation-admin rights (user management, stats): an admin's
+    key limited to one project is that project's admin, and nothing more.
+    """
+    if key.project_ids is None and not key.read_only:
+        return await caller_for_user(session, user, via="api_key")
+    roles: dict[uuid.UUID, Role] = (
+        await every_project_as_admin(session) if user.is_admin else await roles_of(session, user.id)
+    )
+    if key.project_ids is not None:
+        allowed = {uuid.UUID(p) for p in key.project_ids}
+        roles = {p: r for p, r in roles.items() if p in allowed}
+    if key.read_only:
+        roles = dict.fromkeys(roles, "viewer")
+    return Caller(
+        user_id=user.id, email=user.email, is_admin=False, roles=roles, via="api_key", read_only=key.read_only
+    )
 
 
 def user_id_of(caller: Caller) -> uuid.UUID:

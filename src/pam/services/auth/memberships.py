@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.access import ProjectGrant, Role
 from pam.errors import InvalidInput, NotFound
+from pam.services.auth.revocation import revoke_tokens
 from pam.store.models import Membership, Project, User
 
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -40,6 +41,11 @@ async def roles_of(session: AsyncSession, user_id: uuid.UUID) -> dict[uuid.UUID,
     return {project_id: parse_role(role) for project_id, role in rows if role in ROLES}
 
 
+async def every_project_as_admin(session: AsyncSession) -> dict[uuid.UUID, Role]:
+    """An installation admin's roles spelled out per project (for a key that narrows them)."""
+    return dict.fromkeys(await session.scalars(select(Project.id)), "admin")
+
+
 async def project_roles(session: AsyncSession, user_id: uuid.UUID) -> list[ProjectGrant]:
     rows = await session.execute(
         select(Project.id, Project.name, Project.description, Membership.role)
@@ -55,7 +61,7 @@ async def project_roles(session: AsyncSession, user_id: uuid.UUID) -> list[Proje
 async def set_role(
     session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID, role: Role
 ) -> Membership:
-    """Give the user `role` in the project, replacing any role they had there."""
+    """Give the user `role` in the project, replacing any role they had there. A change ends their tokens."""
     if await session.get(User, user_id) is None:
         raise NotFound("user not found")
     if await session.get(Project, project_id) is None:
@@ -63,17 +69,20 @@ async def set_role(
     row = await session.scalar(
         select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
     )
+    if row is not None and row.role == role:
+        return row
     if row is None:
         row = Membership(user_id=user_id, project_id=project_id, role=role)
         session.add(row)
     else:
         row.role = role
     await session.flush()
+    await revoke_tokens(session, user_id)
     return row
 
 
 async def remove_role(session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID) -> Role:
-    """Take the user out of the project; the role they had."""
+    """Take the user out of the project (their tokens end); the role they had."""
     row = await session.scalar(
         select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
     )
@@ -82,6 +91,7 @@ async def remove_role(session: AsyncSession, user_id: uuid.UUID, project_id: uui
     role = parse_role(row.role)
     await session.delete(row)
     await session.flush()
+    await revoke_tokens(session, user_id)
     return role
 
 

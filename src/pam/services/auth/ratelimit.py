@@ -11,7 +11,8 @@ from typing import Literal, Protocol
 
 from pam.settings import Settings
 
-Action = Literal["login", "chat", "search", "ingest"]
+# `sso`: sign-ins started through an OpenID provider, per client address (each writes a row).
+Action = Literal["login", "sso", "chat", "search", "ingest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ def default_limits() -> dict[Action, Limit]:
     """Generous for people, tight for scripts guessing passwords. A limit of 0 events means unlimited."""
     return {
         "login": Limit(events=10, window_s=300.0),
+        "sso": Limit(events=60, window_s=300.0),
         "chat": Limit(events=30, window_s=60.0),
         "search": Limit(events=120, window_s=60.0),
         "ingest": Limit(events=30, window_s=60.0),
@@ -34,6 +36,7 @@ def limits_from(settings: Settings) -> dict[Action, Limit]:
     """The limits the settings ask for (PAM_RATE_LIMIT_*); 0 events means unlimited."""
     return {
         "login": Limit(events=settings.rate_limit_login, window_s=settings.rate_limit_login_window_s),
+        "sso": Limit(events=settings.rate_limit_sso, window_s=settings.rate_limit_login_window_s),
         "chat": Limit(events=settings.rate_limit_chat_per_minute, window_s=60.0),
         "search": Limit(events=settings.rate_limit_search_per_minute, window_s=60.0),
         "ingest": Limit(events=settings.rate_limit_ingest_per_minute, window_s=60.0),

@@ -11,13 +11,15 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import LOCAL_ADMIN, AccessScope, Caller
-from pam.errors import InvalidInput, Unauthorized
+from pam.errors import Forbidden, InvalidInput, Unauthorized
 from pam.services.access import load_scope
-from pam.services.auth.caller import caller_from_header
+from pam.services.auth.caller import caller_from_header, user_id_of
 from pam.services.auth.memory_ratelimit import SlidingWindowLimiter
 from pam.services.auth.passwords import MAX_PASSWORD_CHARS, Passwords
 from pam.services.auth.ratelimit import Action, Limit, RateLimiter, default_limits, limits_from
+from pam.services.auth.revocation import revoke_tokens
 from pam.services.auth.secret import load_jwt_secret
+from pam.services.auth.sso import SingleSignOn
 from pam.services.auth.tokens import AccessToken, TokenCodec
 from pam.services.auth.users import user_by_email
 from pam.settings import AuthMode, Settings
@@ -34,7 +36,9 @@ class AuthServices:
     tokens: TokenCodec
     passwords: Passwords
     limiter: RateLimiter
+    sso: SingleSignOn
     limits: Mapping[Action, Limit] = field(default_factory=default_limits)
+    password_login: bool = True
 
     @classmethod
     async def start(
@@ -49,13 +53,23 @@ class AuthServices:
         """Load (or generate) the signing secret; refuse a weak one. Cheap: nothing is hashed here."""
         secret = await asyncio.to_thread(load_jwt_secret, settings)
         chosen = dict(limits) if limits is not None else limits_from(settings)
+        tokens = TokenCodec(secret, minutes=settings.access_token_minutes)
+        passwords = passwords or Passwords()
+        limiter = limiter or SlidingWindowLimiter(chosen)
+        if settings.auth == "required" and not settings.password_login and not settings.oidc_providers:
+            log.warning("no_sign_in_method", detail="password login is off and no OIDC provider is set")
         return cls(
             mode=settings.auth,
             sessions=sessions,
-            tokens=TokenCodec(secret, minutes=settings.access_token_minutes),
-            passwords=passwords or Passwords(),
-            limiter=limiter or SlidingWindowLimiter(chosen),
+            tokens=tokens,
+            passwords=passwords,
+            limiter=limiter,
+            # Providers are only described here: none is contacted before its first sign-in.
+            sso=SingleSignOn(
+                sessions, tokens, passwords, limiter, settings.oidc_providers, mode=settings.auth
+            ),
             limits=chosen,
+            password_login=settings.password_login,
         )
 
     async def scope(self, authorization: str | None) -> AccessScope:
@@ -81,6 +95,12 @@ class AuthServices:
             raise InvalidInput(
                 "login is not needed: this server runs with PAM_AUTH=none", code="auth_disabled"
             )
+        if not self.password_login:
+            raise Forbidden(
+                "password login is turned off on this server: sign in with a provider listed at "
+                "GET /api/auth/providers, or use an API key",
+                code="password_login_disabled",
+            )
         normalized = email.strip().lower()
         await self.limiter.hit("login", f"ip:{client}")
         await self.limiter.hit("login", f"email:{normalized}")
@@ -104,7 +124,17 @@ class AuthServices:
                 )
             user.password_hash = rehashed
         log.info("login", user_id=str(user.id))
-        return self.tokens.issue(user.id, self.tokens.version_of(user.password_hash))
+        return self.tokens.issue(user.id, user.token_version)
+
+    async def sign_out_everywhere(self, scope: AccessScope) -> None:
+        """End every token of the caller's (this one included). API keys are left alone: they are
+        revoked one by one, and a key may not end its owner's sessions."""
+        if scope.caller.via == "api_key":
+            raise Forbidden("an API key cannot sign its owner out; use a token from a sign-in")
+        user_id = user_id_of(scope.caller)
+        async with self.sessions.begin() as session:
+            await revoke_tokens(session, user_id)
+        log.info("signed_out_everywhere", user_id=str(user_id))
 
     async def limit(self, action: Action, caller: Caller, *, client: str) -> None:
         """Count one `action` for the caller (by user, else by address). Not applied with PAM_AUTH=none,

@@ -14,7 +14,8 @@ from pam.access import ProjectGrant
 from pam.errors import Conflict, InvalidInput, NotFound
 from pam.services.auth.memberships import project_roles
 from pam.services.auth.passwords import Passwords, validate_new_password
-from pam.store.models import User
+from pam.services.auth.revocation import revoke_tokens
+from pam.store.models import Identity, User
 from pam.text_patterns import EMAIL, NO_CONTROL, matches
 
 MAX_EMAIL_CHARS = 320
@@ -31,6 +32,12 @@ class UserInfo:
     has_password: bool
     created_at: datetime
     projects: list[ProjectGrant]
+    providers: list[str]  # the OpenID providers the user has signed in with, by configured name
+
+    @property
+    def sign_in(self) -> list[str]:
+        """How the user signs in: "password" and/or provider names; empty until either exists."""
+        return (["password"] if self.has_password else []) + self.providers
 
 
 def normalize_email(raw: str) -> str:
@@ -108,17 +115,21 @@ async def update_user(
     is_admin: bool | None = None,
     password: str | None = None,
 ) -> User:
-    """Change what is given. A new password changes the token version, so old tokens stop working."""
+    """Change what is given. Disabling, enabling, a new password or other admin rights end the user's
+    tokens (the token version goes up), so a re-enabled user's old tokens do not come back."""
+    revoke = False
     if name is not None:
         user.name = _clean_name(name)
-    if active is not None:
-        user.active = active
-    if is_admin is not None:
-        user.is_admin = is_admin
+    if active is not None and active != user.active:
+        user.active, revoke = active, True
+    if is_admin is not None and is_admin != user.is_admin:
+        user.is_admin, revoke = is_admin, True
     if password is not None:
         validate_new_password(password)
-        user.password_hash = await passwords.hash_async(password)
+        user.password_hash, revoke = await passwords.hash_async(password), True
     await session.flush()
+    if revoke:
+        await revoke_tokens(session, user.id)
     return user
 
 
@@ -132,6 +143,9 @@ async def user_info(session: AsyncSession, user: User) -> UserInfo:
         has_password=user.password_hash is not None,
         created_at=user.created_at,
         projects=await project_roles(session, user.id),
+        providers=sorted(
+            set(await session.scalars(select(Identity.provider).where(Identity.user_id == user.id)))
+        ),
     )
 
 
