@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pam.errors import InvalidInput, ParseError
-from pam.ingest.sources.base import SourceItem
+from pam.ingest.sources.base import Listing, SourceItem
 
 
 def safe_filename(name: str) -> str:
@@ -32,6 +32,12 @@ class UploadSource:
 
     def covers(self, source_id: str) -> bool:
         return source_id in self.names
+
+    def listing(self, cursor: str | None) -> Listing:
+        return Listing(list(self.list_items()))
+
+    def close(self) -> None:
+        pass
 
     def list_items(self) -> Iterator[SourceItem]:
         for name in self.names:

@@ -1,0 +1,48 @@
+"""Every connector passes the one `SourceConnector` contract (tests/connectors/contract.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.connectors.contract import ConnectorContract, World
+from tests.connectors.worlds import FolderWorld, GitHubWorld, GitRepoWorld, UploadWorld
+from tests.fakes.github_api import FakeGitHub
+
+
+class TestFolderContract(ConnectorContract):
+    @pytest.fixture
+    def world(self, tmp_path: Path) -> Iterator[World]:
+        world = FolderWorld(tmp_path / "root")
+        yield world
+        world.close()
+
+
+class TestUploadContract(ConnectorContract):
+    @pytest.fixture
+    def world(self, tmp_path: Path) -> Iterator[World]:
+        world = UploadWorld(tmp_path / "root")
+        yield world
+        world.close()
+
+
+class TestGitContract(ConnectorContract):
+    @pytest.fixture
+    def world(self, tmp_path: Path) -> Iterator[World]:
+        world = GitRepoWorld(tmp_path)
+        yield world
+        world.close()
+
+
+class TestGitHubContract(ConnectorContract):
+    @pytest.fixture
+    def world(self) -> Iterator[World]:
+        fake = FakeGitHub(token="ghp_contract_token_0123456789")
+        world = GitHubWorld(fake)
+        try:
+            yield world
+        finally:
+            world.close()
+            fake.close()
