@@ -14,7 +14,19 @@ from fastapi import APIRouter, FastAPI
 from pam import __version__
 from pam.api.errors import install_error_handlers
 from pam.api.middleware import RequestIdMiddleware
-from pam.api.routes import admin, auth, chat, data, documents, health, ingest, projects, search, stats
+from pam.api.routes import (
+    admin,
+    auth,
+    chat,
+    data,
+    documents,
+    health,
+    ingest,
+    projects,
+    search,
+    sources,
+    stats,
+)
 from pam.api.routes.chat_schemas import ChatStreamEvent
 from pam.api.schemas import ErrorResponse
 from pam.api.stream_schemas import document_stream_events
@@ -34,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         services = await Services.start(settings)
         app.state.services = services
         await seed_sample_documents(services)
+        services.start_scheduler()
         try:
             yield
         finally:
@@ -59,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(admin.router)
     api.include_router(projects.router)
     api.include_router(data.router)
+    api.include_router(sources.router)
     app.include_router(api)
     document_stream_events(app, {"ChatStreamEvent": ChatStreamEvent})
     mount_web(app, settings.web_dir)

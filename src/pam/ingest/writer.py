@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -175,6 +175,7 @@ async def add_revisions(session: AsyncSession, doc: Document, item: SourceItem) 
         )
     )
     now = utcnow()
+    # Commits within one second share `at`: `created_at` keeps git's order (newest first) as the tiebreak.
     rows = [
         {
             "id": uuid.uuid4(),
@@ -185,10 +186,10 @@ async def add_revisions(session: AsyncSession, doc: Document, item: SourceItem) 
             "message": r.message,
             "action": r.action,
             "at": r.at,
-            "created_at": now,
+            "created_at": now - timedelta(microseconds=age),
             "updated_at": now,
         }
-        for sha, r in wanted.items()
+        for age, (sha, r) in enumerate(wanted.items())
         if sha not in have
     ]
     if rows:
