@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
-from tests.connectors.worlds import GitRepoWorld
+from tests.connectors.worlds import GitRepoWorld, WebsiteWorld
 from tests.fakes.github_api import FakeGitHub, advance
-from tests.fakes.http_fake import HttpFake
+from tests.fakes.http_fake import HttpFake, Response
+from tests.fakes.website import FakeWebsite
 
 
 class RemoteWorld(Protocol):
@@ -77,3 +79,26 @@ class GitHubApiWorld:
 
     def uri_of(self, key: str) -> str:
         return f"https://github.com/{self.fake.owner}/{self.fake.repo}/issues/{self.numbers[key]}"
+
+
+class WebsiteApiWorld(WebsiteWorld):
+    kind = "website"
+    item_prefix = "/docs/"
+
+    def __init__(self, site: FakeWebsite, root: Path) -> None:
+        super().__init__(site, root)
+        self.http = site.http
+
+    def rate_limit(self) -> None:
+        self.site.http.inject(
+            "/docs/",
+            2,
+            lambda: Response(429, b"slow down", {"Retry-After": "1", "Content-Type": "text/plain"}),
+        )
+
+    def body(self, name: str) -> dict[str, Any]:
+        config = {"start_url": self.site.url + "/", "requests_per_second": 50}
+        return {"type": "website", "name": name, "config": config}
+
+    def uri_of(self, key: str) -> str:
+        return self.site.url + self.path(key)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.connectors.contract import ConnectorContract, World
-from tests.connectors.worlds import FolderWorld, GitHubWorld, GitRepoWorld, UploadWorld
+from tests.connectors.worlds import FolderWorld, GitHubWorld, GitRepoWorld, UploadWorld, WebsiteWorld
 from tests.fakes.github_api import FakeGitHub
+from tests.fakes.website import FakeWebsite
 
 
 class TestFolderContract(ConnectorContract):
@@ -46,3 +47,15 @@ class TestGitHubContract(ConnectorContract):
         finally:
             world.close()
             fake.close()
+
+
+class TestWebsiteContract(ConnectorContract):
+    @pytest.fixture
+    def world(self, tmp_path: Path) -> Iterator[World]:
+        site = FakeWebsite()
+        world = WebsiteWorld(site, tmp_path)
+        try:
+            yield world
+        finally:
+            world.close()
+            site.close()

@@ -8,16 +8,18 @@ import subprocess
 import threading
 from pathlib import Path
 
-from pam.connectors.configs import GitConfig, GitHubConfig
+from pam.connectors.configs import GitConfig, GitHubConfig, WebsiteConfig
 from pam.connectors.credentials import Secrets
 from pam.connectors.git import GitSource
 from pam.connectors.github import GitHubSource
 from pam.connectors.patience import RetryPolicy
+from pam.connectors.website import WebsiteSource
 from pam.ingest.sources.base import Listing, SourceConnector
 from pam.ingest.sources.folder import FolderSource
 from pam.ingest.sources.upload import UploadSource
 from tests.fakes.github_api import FakeGitHub, advance
 from tests.fakes.http_fake import Response
+from tests.fakes.website import FakeWebsite
 
 FAST = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05)
 SMALL_FILE_LIMIT = 4096
@@ -193,3 +195,52 @@ class GitHubWorld(Opened):
 
     def id_of(self, key: str, listing: Listing) -> str:
         return f"issues/{self.numbers[key]}"
+
+
+class WebsiteWorld(Opened):
+    mirrors, incremental = True, False
+
+    def __init__(self, site: FakeWebsite, root: Path) -> None:
+        self.site = site
+        self.root = root
+
+    def path(self, key: str) -> str:
+        return f"/docs/{key}.html"
+
+    def add(self, key: str, text: str) -> None:
+        self.site.put(self.path(key), key.capitalize(), text)
+
+    edit = add
+
+    def remove(self, key: str) -> None:
+        self.site.drop(self.path(key))
+
+    def rename(self, key: str, new_key: str) -> None:
+        title, text = self.site.pages[self.path(key)]
+        self.site.drop(self.path(key))
+        self.site.put(self.path(new_key), new_key.capitalize(), text)
+
+    def break_item(self, key: str) -> None:
+        self.site.http.inject(self.path(key), 1000, lambda: Response.json({"message": "down"}, 500))
+
+    def settle(self) -> None:
+        pass
+
+    def connector(self, **config: object) -> SourceConnector:
+        cfg = WebsiteConfig.model_validate(
+            {"start_url": self.site.url + "/", "requests_per_second": 50, **config}
+        )
+        return self.opened(
+            WebsiteSource(
+                cfg,
+                Secrets({}),
+                threading.Event(),
+                workdir=self.root,
+                policy=FAST,
+                timeout_s=10,
+                max_file_bytes=SMALL_FILE_LIMIT * 4,
+            )
+        )
+
+    def id_of(self, key: str, listing: Listing) -> str:
+        return self.site.url + self.path(key)

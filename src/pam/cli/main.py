@@ -13,6 +13,7 @@ from pam.cli import (
     projects_cmd,
     search_cmd,
     serve,
+    sources_cmd,
     sql_cmd,
     users_cmd,
     worker_cmd,
@@ -35,6 +36,7 @@ app.command("worker")(worker_cmd.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(projects_cmd.app, name="projects")
+app.add_typer(sources_cmd.app, name="sources")
 
 
 if __name__ == "__main__":  # pragma: no cover
