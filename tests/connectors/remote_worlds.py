@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from tests.connectors.worlds import GitRepoWorld, WebsiteWorld
+from tests.connectors.worlds import DriveWorld, GitRepoWorld, WebsiteWorld
+from tests.fakes.drive_api import FakeDrive, google_error
 from tests.fakes.github_api import FakeGitHub, advance
 from tests.fakes.http_fake import HttpFake, Response
 from tests.fakes.website import FakeWebsite
@@ -102,3 +103,32 @@ class WebsiteApiWorld(WebsiteWorld):
 
     def uri_of(self, key: str) -> str:
         return self.site.url + self.path(key)
+
+
+class DriveApiWorld(DriveWorld):
+    kind = "google_drive"
+    item_prefix = "/drive/v3/files/"
+
+    def __init__(self, drive: FakeDrive) -> None:
+        super().__init__(drive)
+        self.http = drive.http
+
+    def rate_limit(self) -> None:
+        self.drive.http.inject(
+            "/drive/v3/files/",
+            2,
+            lambda: google_error(
+                403, "userRateLimitExceeded", "User Rate Limit Exceeded", **{"Retry-After": "1"}
+            ),
+        )
+
+    def body(self, name: str) -> dict[str, Any]:
+        return {
+            "type": "google_drive",
+            "name": name,
+            "config": self.config(),
+            "credentials": self.credentials,
+        }
+
+    def uri_of(self, key: str) -> str:
+        return f"https://docs.google.com/document/d/{self.ids[key]}/edit"

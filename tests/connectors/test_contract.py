@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.connectors.contract import ConnectorContract, World
-from tests.connectors.worlds import FolderWorld, GitHubWorld, GitRepoWorld, UploadWorld, WebsiteWorld
+from tests.connectors.worlds import (
+    DriveWorld,
+    FolderWorld,
+    GitHubWorld,
+    GitRepoWorld,
+    UploadWorld,
+    WebsiteWorld,
+)
+from tests.fakes.drive_api import FakeDrive
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.website import FakeWebsite
 
@@ -59,3 +67,15 @@ class TestWebsiteContract(ConnectorContract):
         finally:
             world.close()
             site.close()
+
+
+class TestDriveContract(ConnectorContract):
+    @pytest.fixture(params=["service_account", "oauth"])
+    def world(self, request: pytest.FixtureRequest) -> Iterator[World]:
+        drive = FakeDrive()
+        world = DriveWorld(drive, oauth=request.param == "oauth")
+        try:
+            yield world
+        finally:
+            world.close()
+            drive.close()

@@ -8,8 +8,9 @@ import subprocess
 import threading
 from pathlib import Path
 
-from pam.connectors.configs import GitConfig, GitHubConfig, WebsiteConfig
+from pam.connectors.configs import DriveConfig, GitConfig, GitHubConfig, WebsiteConfig
 from pam.connectors.credentials import Secrets
+from pam.connectors.drive import DriveSource
 from pam.connectors.git import GitSource
 from pam.connectors.github import GitHubSource
 from pam.connectors.patience import RetryPolicy
@@ -17,6 +18,7 @@ from pam.connectors.website import WebsiteSource
 from pam.ingest.sources.base import Listing, SourceConnector
 from pam.ingest.sources.folder import FolderSource
 from pam.ingest.sources.upload import UploadSource
+from tests.fakes.drive_api import FakeDrive, google_error
 from tests.fakes.github_api import FakeGitHub, advance
 from tests.fakes.http_fake import Response
 from tests.fakes.website import FakeWebsite
@@ -216,7 +218,7 @@ class WebsiteWorld(Opened):
         self.site.drop(self.path(key))
 
     def rename(self, key: str, new_key: str) -> None:
-        title, text = self.site.pages[self.path(key)]
+        _, text = self.site.pages[self.path(key)]
         self.site.drop(self.path(key))
         self.site.put(self.path(new_key), new_key.capitalize(), text)
 
@@ -244,3 +246,68 @@ class WebsiteWorld(Opened):
 
     def id_of(self, key: str, listing: Listing) -> str:
         return self.site.url + self.path(key)
+
+
+class DriveWorld(Opened):
+    mirrors, incremental = True, True
+
+    def __init__(self, drive: FakeDrive, *, oauth: bool = False) -> None:
+        self.drive = drive
+        self.ids: dict[str, str] = {}
+        self.sub = drive.folder("Ops")  # items under it prove the listing is recursive
+        self.credentials = (
+            {
+                "client_id": drive.oauth[0],
+                "client_secret": drive.oauth[1],
+                "refresh_token": drive.oauth[2],
+                "token_uri": drive.token_uri,
+            }
+            if oauth
+            else {"service_account_json": drive.service_account()}
+        )
+
+    def add(self, key: str, text: str) -> None:
+        if key in self.ids:
+            self.edit(key, text)
+            return
+        parent = self.sub if key.startswith("g") else None
+        self.ids[key] = self.drive.doc(key.capitalize(), text, parent=parent)
+
+    def edit(self, key: str, text: str) -> None:
+        self.drive.update(self.ids[key], content=text)
+
+    def remove(self, key: str) -> None:
+        self.drive.trash(self.ids[key])
+
+    def rename(self, key: str, new_key: str) -> None:
+        file_id = self.ids.pop(key)
+        self.drive.update(file_id, name=new_key.capitalize())
+        self.ids[new_key] = file_id
+
+    def break_item(self, key: str) -> None:
+        self.drive.http.inject(
+            f"/drive/v3/files/{self.ids[key]}/export",
+            1000,
+            lambda: google_error(500, "backendError", "Backend Error"),
+        )
+
+    def settle(self) -> None:
+        pass
+
+    def config(self) -> dict[str, object]:
+        return {"folder_id": self.drive.root, "api_url": self.drive.api_url}
+
+    def connector(self) -> SourceConnector:
+        return self.opened(
+            DriveSource(
+                DriveConfig.model_validate(self.config()),
+                Secrets(self.credentials),
+                threading.Event(),
+                policy=FAST,
+                timeout_s=10,
+                max_file_bytes=1024 * 1024,
+            )
+        )
+
+    def id_of(self, key: str, listing: Listing) -> str:
+        return self.ids[key]

@@ -210,11 +210,11 @@ class WebsiteSource:
             # No answer at all: crawl nothing rather than ignore rules we could not read.
             raise FetchError("the site's robots.txt could not be read") from None
         if response.status_code in (401, 403):
-            robots.disallow_all = True
+            robots.parse(["User-agent: *", "Disallow: /"])
         elif response.status_code == 200:
             robots.parse(response.text.splitlines())
         else:
-            robots.allow_all = True  # no robots.txt (404): everything is allowed
+            robots.parse([])  # no robots.txt (404): everything is allowed
         delay = robots.crawl_delay(USER_AGENT)
         if delay is not None:
             self.patience.min_interval_s = max(self.patience.min_interval_s, float(delay))
