@@ -68,7 +68,8 @@ class World:
     b_segments: list[str]
     a_task: str
     b_task: str
-    b_source: str
+    b_source: str  # the folder source's name (search filters name sources)
+    b_source_id: str
     b_conversation: str
     b_key_id: str
     b_markers: set[str] = field(default_factory=set)
@@ -182,6 +183,8 @@ async def build_world(h: Harness) -> World:
     )
     assert viewer_key.status_code == 201, viewer_key.text
     b_tasks = (await h.client.get("/api/ingest/tasks", headers=b_editor)).json()["items"]
+    b_sources = (await h.client.get("/api/sources", headers=b_editor)).json()["items"]
+    assert [s["project"] for s in b_sources] == [B_NAME], b_sources
     world = World(
         h=h,
         a_id=a_id,
@@ -201,6 +204,7 @@ async def build_world(h: Harness) -> World:
         a_task=a_task,
         b_task=b_task,
         b_source=b_folder.name,
+        b_source_id=b_sources[0]["id"],
         b_conversation=chat.json()["conversation_id"],
         b_key_id=key.json()["id"],
     )
@@ -218,6 +222,7 @@ async def build_world(h: Harness) -> World:
         world.b_key_id,
         key.json()["prefix"],
         *[t["id"] for t in b_tasks],
+        world.b_source_id,
         *world.b_docs,
         *world.b_docs.values(),
         *world.b_segments,
