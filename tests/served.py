@@ -26,17 +26,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(workdir: Path, start_timeout_s: float = 90, **extra: str) -> Iterator[str]:
-    """`pam serve` with PAM_DATA_DIR under `workdir` and `extra` PAM_* settings; yields its base URL."""
+def served(
+    workdir: Path, start_timeout_s: float = 90, *, log: Path | None = None, **extra: str
+) -> Iterator[str]:
+    """`pam serve` with PAM_DATA_DIR under `workdir` and `extra` PAM_* settings; yields its base URL.
+    With `log`, everything the process writes goes to that file."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
     env.update(PAM_DATA_DIR=str(workdir / "data"), PAM_PORT=str(port), PAM_EMBED_WORKERS="1", **extra)
+    out = log.open("ab") if log is not None else None
     process = subprocess.Popen(
         [sys.executable, "-m", "pam.cli.main", "serve"],
         env=env,
         cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if out is not None else subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -53,6 +57,8 @@ def served(workdir: Path, start_timeout_s: float = 90, **extra: str) -> Iterator
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if out is not None:
+            out.close()
 
 
 @asynccontextmanager

@@ -366,9 +366,7 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
             Call("DELETE", f"/api/sources/{w.b_source_id}", (404,), like=f"/api/sources/{NOWHERE}"),
         ],
         ("POST", "/api/sources/{source_id}/sync"): [
-            Call(
-                "POST", f"/api/sources/{w.b_source_id}/sync", (404,), like=f"/api/sources/{NOWHERE}/sync"
-            ),
+            Call("POST", f"/api/sources/{w.b_source_id}/sync", (404,), like=f"/api/sources/{NOWHERE}/sync"),
         ],
         ("POST", "/api/data/query"): [
             Call("POST", "/api/data/query", (400,), json={"sql": f"SELECT * FROM {B_TABLE}"}),
