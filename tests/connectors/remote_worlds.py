@@ -81,6 +81,9 @@ class GitHubApiWorld:
     def uri_of(self, key: str) -> str:
         return f"https://github.com/{self.fake.owner}/{self.fake.repo}/issues/{self.numbers[key]}"
 
+    def close(self) -> None:
+        pass
+
 
 class WebsiteApiWorld(WebsiteWorld):
     kind = "website"
