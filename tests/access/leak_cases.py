@@ -266,6 +266,11 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
         ("GET", "/api/documents/{document_id}"): [
             Call("GET", f"/api/documents/{b_doc}", (404,), like=f"/api/documents/{NOWHERE}"),
         ],
+        ("GET", "/api/documents/{document_id}/original"): [
+            Call(
+                "GET", f"/api/documents/{b_doc}/original", (404,), like=f"/api/documents/{NOWHERE}/original"
+            ),
+        ],
         ("DELETE", "/api/documents/{document_id}"): [
             Call("DELETE", f"/api/documents/{b_doc}", (404,), like=f"/api/documents/{NOWHERE}"),
         ],

@@ -240,3 +240,27 @@ async def test_stats_returns_counts(library: Library) -> None:
     assert stats["segments"] == stats["index"]["segments"] >= SMALL_DOCS + SECTIONS
     assert stats["index"]["health"]["status"] == "ok"
     assert stats["recent_tasks"] and stats["last_ingestion"] is not None
+
+
+async def test_the_original_file_downloads_as_an_attachment(library: Library) -> None:
+    api = library.api
+    doc_id = library.ids["doc-07.md"]
+    r = await api.client.get(f"/api/documents/{doc_id}/original")
+    assert r.status_code == 200
+    assert r.content.decode() == "# Ledger 07 walrus\n\nEntry 7 of the walrus ledger: 21 tusks.\n"
+    assert r.headers["content-disposition"] == "attachment; filename*=UTF-8''doc-07.md"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    uploaded = await library.upload("notes <b>&.md", "# Upload\n\nUploaded bytes.")
+    r = await api.client.get(f"/api/documents/{uploaded}/original")
+    assert r.status_code == 200 and r.content == b"# Upload\n\nUploaded bytes."
+
+
+async def test_an_original_that_left_its_source_is_404(library: Library) -> None:
+    api = library.api
+    folder = api.folder("vanishing")
+    write(folder, {"gone.md": "# Gone\n\nSoon gone."})
+    task = await api.ingest(folder)
+    doc_id = task["items"][0]["document_id"]
+    (folder / "gone.md").unlink()
+    assert_error_body(await api.client.get(f"/api/documents/{doc_id}/original"), 404, "not_found")
+    assert_error_body(await api.client.get(f"/api/documents/{uuid.uuid4()}/original"), 404, "not_found")

@@ -24,6 +24,8 @@ SNAPSHOT = Path(__file__).resolve().parents[2] / "web" / "openapi.json"
 REGENERATE = "make api-schema"
 # Server-sent event streams: their body is a stream of events, described in `responses` instead.
 SSE_ROUTES = {("POST", "/api/chat/stream"), ("GET", "/api/ingest/tasks/{task_id}/events")}
+# Files: their body is the file's bytes, described in `responses` instead.
+FILE_ROUTES = {("GET", "/api/documents/{document_id}/original")}
 
 
 def _app(tmp_path: Path) -> FastAPI:
@@ -49,13 +51,19 @@ def test_every_route_declares_its_response_model(tmp_path: Path) -> None:
     missing = [
         f"{method} {path}"
         for method, path, route in routes
-        if (method, path) not in SSE_ROUTES and route.response_model is None and route.status_code != 204
+        if (method, path) not in SSE_ROUTES | FILE_ROUTES
+        and route.response_model is None
+        and route.status_code != 204
     ]
     assert not missing, f"routes without response_model (and not 204): {missing}"
     streams = {(m, p): r for m, p, r in routes if (m, p) in SSE_ROUTES}
     assert set(streams) == SSE_ROUTES, "an SSE route was renamed or removed: update SSE_ROUTES"
     for route in streams.values():
         assert "text/event-stream" in route.responses[200]["content"], route.path
+    files = [r for m, p, r in routes if (m, p) in FILE_ROUTES]
+    assert len(files) == len(FILE_ROUTES), "a file route was renamed or removed: update FILE_ROUTES"
+    for route in files:
+        assert "application/octet-stream" in route.responses[200]["content"], route.path
 
 
 def test_openapi_document_equals_the_snapshot(tmp_path: Path) -> None:

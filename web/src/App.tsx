@@ -2,6 +2,7 @@ import { AdminPage } from './admin/AdminPage';
 import { useAuth } from './auth/AuthContext';
 import { LoginPage } from './auth/LoginPage';
 import { ChatPage } from './chat/ChatPage';
+import { ErrorBoundary } from './common/ErrorBoundary';
 import { DocumentsPage } from './documents/DocumentsPage';
 import { NavBar } from './NavBar';
 import { useRouter } from './router/RouterContext';
@@ -30,7 +31,9 @@ export function App() {
       </a>
       <NavBar />
       <main id="main" tabIndex={-1}>
-        <Page path={path === '/login' ? '/' : path} />
+        <ErrorBoundary key={path.startsWith('/chat') ? '/chat' : path}>
+          <Page path={path === '/login' ? '/' : path} />
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -43,7 +43,7 @@ from pam.services.auth.ratelimit import limits_from
 from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from pam.services.chat import ChatService
 from pam.services.conversations import ConversationService
-from pam.services.documents import DocumentService
+from pam.services.documents import DocumentService, OriginalsConfig
 from pam.services.ingestion import IngestionService
 from pam.services.projects import ensure_default_project
 from pam.services.scheduler import SourceScheduler
@@ -179,7 +179,15 @@ class Services:
             search=knowledge,
             chat=ChatService(build_answerer(settings, llm), knowledge, sessions, tables),
             conversations=ConversationService(sessions),
-            documents=DocumentService(sessions, tasks=tasks, sync_index=sync_index, tables=tables_sink),
+            documents=DocumentService(
+                sessions,
+                tasks=tasks,
+                sync_index=sync_index,
+                tables=tables_sink,
+                originals=OriginalsConfig(
+                    settings.data_dir / "uploads", settings.ingest_roots, settings.max_file_bytes
+                ),
+            ),
             ingestion=IngestionService(
                 sessions,
                 tasks,

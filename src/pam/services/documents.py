@@ -6,9 +6,11 @@ catching up, tables dropped, a task handed to the queue) happens after it, never
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pam.access import AccessScope
 from pam.errors import NotFound
 from pam.ingest.dispatch import TaskDispatch
+from pam.ingest.sources.originals import read_original
 from pam.ingest.table_sink import TableSink
 from pam.ingest.writer import mark_deleted
 from pam.store.keyset import Keyset, Page, keyset_page
@@ -43,10 +46,28 @@ class DocumentQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class OriginalsConfig:
+    """Where original files are read back from: the upload folders and the allowed ingestion roots."""
+
+    uploads_dir: Path
+    ingest_roots: list[Path]
+    max_file_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentWithSegments:
     document: Document
     segments: list[Segment]
     next_segment_cursor: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A document's original file, as its source holds it now."""
+
+    filename: str
+    media_type: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +86,13 @@ class DocumentService:
         tasks: TaskDispatch,
         sync_index: Callable[[], Awaitable[int]],
         tables: TableSink | None = None,
+        originals: OriginalsConfig | None = None,
     ) -> None:
         self._sessions = sessions
         self._tasks = tasks
         self._sync_index = sync_index
         self._tables = tables
+        self._originals = originals
 
     async def page(self, scope: AccessScope, params: DocumentQuery) -> Page[Document]:
         # A project the caller cannot read narrows to nothing, exactly like one that does not exist.
@@ -99,6 +122,25 @@ class DocumentService:
         more = len(segments) > segments_limit
         segments = segments[:segments_limit]
         return DocumentWithSegments(doc, segments, segments[-1].position if more and segments else None)
+
+    async def original(self, scope: AccessScope, document_id: uuid.UUID) -> Original:
+        """The original file of a folder or upload document (404 for remote ones: they link to their URL)."""
+        async with self._sessions() as s:
+            doc = await _readable(s, scope, document_id)
+            source = await s.get(Source, doc.registered_source_id)
+        if doc.status == "deleted" or source is None or self._originals is None:
+            raise NotFound("the original file is no longer available")
+        config = self._originals
+        data = await asyncio.to_thread(
+            read_original,
+            source.type,
+            source.key,
+            doc.source_id,
+            config.uploads_dir / str(doc.project_id),
+            config.ingest_roots,
+            max_file_bytes=config.max_file_bytes,
+        )
+        return Original(PurePosixPath(doc.source_id).name or doc.title, doc.mime_type, data)
 
     async def delete(self, scope: AccessScope, document_id: uuid.UUID) -> None:
         async with self._sessions.begin() as s:

@@ -1,7 +1,7 @@
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import type { Citation } from '../api/types';
+import { Markdown } from '../markdown/Markdown';
 import { CitationChip } from './CitationChip';
-import { splitCitations } from './splitCitations';
 
 interface Props {
   text: string;
@@ -9,16 +9,16 @@ interface Props {
   onOpenCitation: (c: Citation) => void;
 }
 
+/** The answer as Markdown, its `[n]` markers as chips that preview and open their source. */
 export function AnswerText({ text, citations, onOpenCitation }: Props) {
   const byNumber = useMemo(() => new Map(citations.map((c) => [c.number, c])), [citations]);
-  const parts = useMemo(() => splitCitations(text, new Set(byNumber.keys())), [text, byNumber]);
-  return (
-    <div className="answer-text">
-      {parts.map((p) => {
-        if (p.kind === 'text') return <span key={p.key}>{p.text}</span>;
-        const c = byNumber.get(p.number);
-        return c ? <CitationChip key={p.key} citation={c} onOpen={onOpenCitation} /> : null;
-      })}
-    </div>
+  const known = useMemo(() => new Set(byNumber.keys()), [byNumber]);
+  const renderCitation = useCallback(
+    (n: number) => {
+      const c = byNumber.get(n);
+      return c ? <CitationChip citation={c} onOpen={onOpenCitation} /> : null;
+    },
+    [byNumber, onOpenCitation],
   );
+  return <Markdown className="answer-text" text={text} citations={known} renderCitation={renderCitation} />;
 }

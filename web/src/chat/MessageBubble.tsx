@@ -1,12 +1,43 @@
 import { memo } from 'react';
 import type { Citation } from '../api/types';
+import { CopyButton } from '../markdown/CopyButton';
 import { AnswerText } from './AnswerText';
+import { OpenOriginal } from './OpenOriginal';
 import { StepList } from './StepList';
 import type { ChatMessage } from './types';
 
 interface Props {
   message: ChatMessage;
   onOpenCitation: (c: Citation) => void;
+}
+
+function AnswerDetails({ message }: { message: ChatMessage }) {
+  const u = message.usage;
+  if (!u && message.latencyMs === undefined) return null;
+  const rows: [string, string][] = [
+    ['Provider', message.provider ?? '—'],
+    ['Model', message.model ?? '—'],
+  ];
+  if (u) {
+    rows.push(['Tokens in / out', `${u.input_tokens} / ${u.output_tokens}`]);
+    rows.push(['Model calls', String(u.steps)]);
+    rows.push(['Tool calls', String(u.tool_calls)]);
+    rows.push(['Citations', String(u.citations) + (u.invalid_citations ? ` (${u.invalid_citations} invalid removed)` : '')]);
+  }
+  if (message.latencyMs !== undefined) rows.push(['Latency', `${(message.latencyMs / 1000).toFixed(2)} s`]);
+  return (
+    <details className="answer-details">
+      <summary>Answer details</summary>
+      <dl>
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
 }
 
 function providerLabel(m: ChatMessage): string | null {
@@ -50,16 +81,21 @@ export const MessageBubble = memo(function MessageBubble({ message, onOpenCitati
               <button type="button" className="link-button" onClick={() => onOpenCitation(c)}>
                 [{c.number}] {c.title}
                 {c.section_path ? ` — ${c.section_path}` : ''}
-              </button>
+              </button>{' '}
+              <OpenOriginal citation={c} />
             </li>
           ))}
         </ol>
       )}
-      {label && (
-        <p className={`provider-label provider-${message.provider}`} data-provider={message.provider}>
-          {label}
-        </p>
-      )}
+      <footer className="answer-footer">
+        {label && (
+          <p className={`provider-label provider-${message.provider}`} data-provider={message.provider}>
+            {label}
+          </p>
+        )}
+        {message.content && message.state !== 'streaming' && <CopyButton text={message.content} label="Copy answer" />}
+      </footer>
+      {message.state !== 'streaming' && <AnswerDetails message={message} />}
     </article>
   );
 });

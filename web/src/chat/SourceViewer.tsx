@@ -5,7 +5,10 @@ import { useApi } from '../api/ApiContext';
 import type { Citation, SegmentDetail } from '../api/types';
 import { ErrorNote } from '../common/ErrorNote';
 import { useResource } from '../common/useResource';
+import { Markdown } from '../markdown/Markdown';
+import { QUOTE_END, QUOTE_START } from '../markdown/rehypeQuoteMarks';
 import { highlightQuote } from './highlightQuote';
+import { OpenOriginal } from './OpenOriginal';
 
 interface Props {
   citation: Citation;
@@ -54,6 +57,9 @@ export function SourceViewer({ citation, onClose }: Props) {
         {citation.page !== null ? ` · page ${citation.page}` : ''}
         {citation.uri ? ` · ${citation.uri}` : ''}
       </p>
+      <p className="source-actions">
+        <OpenOriginal citation={citation} />
+      </p>
       {loading && <p className="muted">Loading passage…</p>}
       <ErrorNote error={error} label="Could not load the passage" />
       {data && (
@@ -61,25 +67,20 @@ export function SourceViewer({ citation, onClose }: Props) {
           {data.previous.map((s) => (
             <section key={s.id} className="segment neighbour">
               {s.section_path && <h3 className="segment-path">{s.section_path}</h3>}
-              <p>{s.content}</p>
+              <Markdown text={s.content} />
             </section>
           ))}
           <section ref={cited} className="segment cited" aria-label="Cited passage" data-segment-id={data.id}>
             {data.section_path && <h3 className="segment-path">{data.section_path}</h3>}
-            {split ? (
-              <p>
-                {split.before}
-                <mark className="quote">{split.quote}</mark>
-                {split.after}
-              </p>
-            ) : (
-              <p>{data.content}</p>
-            )}
+            <Markdown
+              text={split ? `${split.before}${QUOTE_START}${split.quote}${QUOTE_END}${split.after}` : data.content}
+              quoteMarks={split !== null}
+            />
           </section>
           {data.next.map((s) => (
             <section key={s.id} className="segment neighbour">
               {s.section_path && <h3 className="segment-path">{s.section_path}</h3>}
-              <p>{s.content}</p>
+              <Markdown text={s.content} />
             </section>
           ))}
         </div>

@@ -79,6 +79,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           provider: action.done.provider,
           model: action.done.model ?? null,
           usage: action.done.usage,
+          latencyMs: action.done.latency_ms,
         })),
       };
     case 'fail':

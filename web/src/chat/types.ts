@@ -21,4 +21,5 @@ export interface ChatMessage {
   provider?: string | null;
   model?: string | null;
   usage?: Usage;
+  latencyMs?: number;
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -115,6 +116,30 @@ async def get_document(
         **DocumentOut.model_validate(found.document).model_dump(),
         segments=[SegmentOut.model_validate(s) for s in found.segments],
         next_segment_cursor=found.next_segment_cursor,
+    )
+
+
+@router.get(
+    "/documents/{document_id}/original",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the document's original file (folder and upload sources), as an attachment",
+        }
+    },
+)
+async def get_original(document_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> Response:
+    original = await services.documents.original(scope, document_id)
+    return Response(
+        content=original.data,
+        media_type=original.media_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(original.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            # An HTML or SVG original must never run as a page of this origin.
+            "Content-Security-Policy": "sandbox",
+        },
     )
 
 
