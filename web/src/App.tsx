@@ -6,10 +6,12 @@ import { ErrorBoundary } from './common/ErrorBoundary';
 import { DocumentsPage } from './documents/DocumentsPage';
 import { NavBar } from './NavBar';
 import { useRouter } from './router/RouterContext';
+import { SourcesPage } from './sources/SourcesPage';
 
 function Page({ path }: { path: string }) {
   if (path === '/' || path === '/chat' || path.startsWith('/chat/')) return <ChatPage />;
   if (path === '/documents') return <DocumentsPage />;
+  if (path === '/sources') return <SourcesPage />;
   if (path === '/admin') return <AdminPage />;
   return (
     <section>

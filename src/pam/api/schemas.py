@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+# Where documents come from: the filters of search, chat and the document list, and the sources' types.
+SourceType = Literal["folder", "upload", "git", "github", "google_drive", "website"]
+
 
 class ErrorDetail(BaseModel):
     code: str

@@ -713,7 +713,7 @@ export interface components {
             /** Projects */
             projects?: string[] | null;
             /** Source Types */
-            source_types?: ("folder" | "upload")[] | null;
+            source_types?: ("folder" | "upload" | "git" | "github" | "google_drive" | "website")[] | null;
         };
         /** ChatRequest */
         ChatRequest: {
@@ -1546,7 +1546,7 @@ export interface components {
              */
             projects?: string[] | null;
             /** Source Types */
-            source_types?: ("folder" | "upload")[] | null;
+            source_types?: ("folder" | "upload" | "git" | "github" | "google_drive" | "website")[] | null;
             /**
              * Sources
              * @description registered source ids or names
@@ -4838,7 +4838,7 @@ export interface operations {
                 /** @description text in the title */
                 q?: string | null;
                 project?: string | null;
-                source_type?: ("folder" | "upload") | null;
+                source_type?: ("folder" | "upload" | "git" | "github" | "google_drive" | "website") | null;
                 status?: "active" | "error" | "deleted" | "all";
                 sort?: "-created_at" | "-updated_at" | "title";
             };

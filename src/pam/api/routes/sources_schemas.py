@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pam.api.routes.ingest_schemas import TaskOut
+from pam.api.schemas import SourceType
 from pam.connectors.configs import (
     DriveConfig,
     DriveCredentials,
@@ -21,8 +22,6 @@ from pam.connectors.configs import (
     WebsiteCredentials,
 )
 from pam.services.sources import SourceView
-
-SourceType = Literal["folder", "upload", "git", "github", "google_drive", "website"]
 
 
 class _SourceIn(BaseModel):
