@@ -24,6 +24,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("answers", [sys.executable, "-m", "bench.answers_bench"]),
     ("postgres", [sys.executable, "-m", "bench.pg_bench"]),
     ("load", [sys.executable, "-m", "bench.load_bench"]),
+    ("connectors", [sys.executable, "-m", "bench.connectors_bench"]),
 ]
 
 
