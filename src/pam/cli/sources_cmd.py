@@ -24,8 +24,10 @@ from pam.access import LOCAL_ADMIN
 from pam.cli.ingest_cmd import print_summary, show_progress, task_summary
 from pam.cli.output import fail, print_json, stderr, stdout
 from pam.cli.runtime import run_with_services
+from pam.cli.store_runtime import run_with_store
 from pam.services.container import Services
-from pam.services.sources import SourceSpec, SourceView
+from pam.services.sources import SourceService, SourceSpec, SourceView
+from pam.services.store_runtime import StoreServices
 
 app = typer.Typer(
     help="Sources: Git repositories, GitHub, Google Drive, websites and folders.", no_args_is_help=True
@@ -50,10 +52,21 @@ SecretStdin = Annotated[bool, typer.Option("--token-stdin", help="Read the token
 
 
 def _scoped(body: Callable[[Services, Any], Awaitable[Any]]) -> Any:
+    """With the whole `Services` (model, index, task runner): syncing and removing."""
+
     async def run(services: Services) -> Any:
         return await body(services, await services.auth.scope_of(LOCAL_ADMIN))
 
     return run_with_services(run)
+
+
+def _stored(body: Callable[[SourceService, Any], Awaitable[Any]]) -> Any:
+    """With the database only (starts in a blink): registering, listing, showing, changing."""
+
+    async def run(store: StoreServices) -> Any:
+        return await body(store.sources, await store.local_scope())
+
+    return run_with_store(run)
 
 
 def _as_dict(view: SourceView) -> dict[str, Any]:
@@ -91,7 +104,7 @@ def _token(env: str | None, from_stdin: bool) -> str | None:
 
 
 def _register(spec: SourceSpec, json_out: bool) -> None:
-    view = _scoped(lambda services, scope: services.sources.create(scope, spec))
+    view = _stored(lambda sources, scope: sources.create(scope, spec))
     if json_out:
         print_json(_as_dict(view))
     else:
@@ -258,7 +271,7 @@ def add_folder(
 @app.command("list")
 def list_(project: Project = None, json_out: Json = False) -> None:
     """Every source, with its last sync."""
-    views: list[SourceView] = _scoped(lambda services, scope: services.sources.list(scope, project))
+    views: list[SourceView] = _stored(lambda sources, scope: sources.list(scope, project))
     if json_out:
         print_json([_as_dict(v) for v in views])
         return
@@ -285,7 +298,7 @@ def show(
     name: Annotated[str, typer.Argument(help="Name or id.")], project: Project = None, json_out: Json = False
 ) -> None:
     """One source: its settings (never its credentials), schedule and last sync."""
-    view: SourceView = _scoped(lambda services, scope: services.sources.find(scope, name, project))
+    view: SourceView = _stored(lambda sources, scope: sources.find(scope, name, project))
     shown = _as_dict(view)
     if json_out:
         print_json(shown)
@@ -325,11 +338,11 @@ def sync(
 
 
 def _set(name: str, project: str | None, changes: dict[str, Any], done: str) -> None:
-    async def body(services: Services, scope: Any) -> SourceView:
-        view = await services.sources.find(scope, name, project)
-        return await services.sources.update(scope, view.source.id, changes)
+    async def body(sources: SourceService, scope: Any) -> SourceView:
+        view = await sources.find(scope, name, project)
+        return await sources.update(scope, view.source.id, changes)
 
-    view: SourceView = _scoped(body)
+    view: SourceView = _stored(body)
     stdout().print(f"{done} [bold]{escape(view.source.name)}[/]", highlight=False)
 
 
@@ -377,5 +390,5 @@ def remove(
 @app.command("rotate-key")
 def rotate_key() -> None:
     """Re-encrypt every stored credential with the first key of PAM_CREDENTIALS_KEY (see docs/deploy.md)."""
-    count = run_with_services(lambda services: services.sources.rotate_credentials())
+    count = run_with_store(lambda store: store.sources.rotate_credentials())
     stdout().print(f"re-encrypted the credentials of {count} sources")
