@@ -32,24 +32,36 @@ def test_add_sync_list_show_pause_remove_a_git_source(workspace: Workspace, repo
     token = "cli-token-0123456789abcdef"
     # The token travels in the URL as people paste it: it is taken out and stored apart.
     url = repo.url
-    added = workspace.run_json("sources", "add", "git", url, "--name", "handbook", "--branch", "main", "--json")
+    added = workspace.run_json(
+        "sources", "add", "git", url, "--name", "handbook", "--branch", "main", "--json"
+    )
     assert added["type"] == "git" and added["has_credentials"] is False
 
     summary = workspace.run_json("sources", "sync", "handbook", "--json")
     assert set(summary) >= INGEST_KEYS
     assert (summary["status"], summary["succeeded"], summary["failed"]) == ("completed", 2, 0)
     again = workspace.run_json("sources", "sync", "handbook", "--json")
-    assert (again["status"], again["total"], again["succeeded"]) == ("completed", 0, 0), "nothing changed since"
+    assert (again["status"], again["total"], again["succeeded"]) == ("completed", 0, 0), (
+        "nothing changed since"
+    )
 
     done = workspace.run(
-        "sources", "add", "git", f"https://deploy:{token}@127.0.0.1:1/team/repo.git", "--name", "private", "--json"
+        "sources",
+        "add",
+        "git",
+        f"https://deploy:{token}@127.0.0.1:1/team/repo.git",
+        "--name",
+        "private",
+        "--json",
     )
     assert done.returncode == 0, done.stderr
     assert token not in done.stdout + done.stderr
     listed = workspace.run_json("sources", "list", "--json")
     assert {s["name"]: s["documents"] for s in listed} == {"handbook": 2, "private": 0}
     private = workspace.run_json("sources", "show", "private", "--json")
-    assert private["has_credentials"] is True and private["config"]["url"] == "https://127.0.0.1:1/team/repo.git"
+    assert (
+        private["has_credentials"] is True and private["config"]["url"] == "https://127.0.0.1:1/team/repo.git"
+    )
     assert token not in str(private)
 
     failed = workspace.run("sources", "sync", "private", "--json")

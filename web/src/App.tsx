@@ -8,8 +8,10 @@ import { NavBar } from './NavBar';
 import { useRouter } from './router/RouterContext';
 import { SourcesPage } from './sources/SourcesPage';
 
+const isChat = (path: string) => path === '/' || path === '/chat' || path.startsWith('/chat/');
+
 function Page({ path }: { path: string }) {
-  if (path === '/' || path === '/chat' || path.startsWith('/chat/')) return <ChatPage />;
+  if (isChat(path)) return <ChatPage />;
   if (path === '/documents') return <DocumentsPage />;
   if (path === '/sources') return <SourcesPage />;
   if (path === '/admin') return <AdminPage />;
@@ -33,7 +35,8 @@ export function App() {
       </a>
       <NavBar />
       <main id="main" tabIndex={-1}>
-        <ErrorBoundary key={path.startsWith('/chat') ? '/chat' : path}>
+        {/* One key per page, not per URL: a new conversation's URL must not remount the chat mid-answer. */}
+        <ErrorBoundary key={isChat(path) ? '/chat' : path}>
           <Page path={path === '/login' ? '/' : path} />
         </ErrorBoundary>
       </main>

@@ -26,10 +26,9 @@ from pam.connectors.configs import CONFIGS, CREDENTIALS
 from pam.connectors.credentials import CredentialBox
 from pam.errors import Conflict, InvalidInput, NotFound
 from pam.ingest.dispatch import TaskDispatch
-from pam.ingest.roots import resolve_under_roots
+from pam.ingest.roots import display_path, resolve_under_roots
 from pam.ingest.table_sink import TableSink
 from pam.ingest.writer import mark_deleted
-from pam.services.ingestion import display_path
 from pam.services.projects import DEFAULT_PROJECT
 from pam.services.schedules import parse_schedule
 from pam.services.source_tasks import ACTIVE, active_task, sync_task
