@@ -26,6 +26,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("mcp", [sys.executable, "-m", "bench.mcp_bench"]),
     ("postgres", [sys.executable, "-m", "bench.pg_bench"]),
     ("load", [sys.executable, "-m", "bench.load_bench"]),
+    ("connectors", [sys.executable, "-m", "bench.connectors_bench"]),
 ]
 
 

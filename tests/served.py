@@ -41,21 +41,20 @@ def wait_until_answers(url: str, process: subprocess.Popen[bytes], timeout_s: fl
 
 @contextmanager
 def served(
-    workdir: Path, start_timeout_s: float = 90, log: Path | None = None, **extra: str
+    workdir: Path, start_timeout_s: float = 90, *, log: Path | None = None, **extra: str
 ) -> Iterator[str]:
     """`pam serve` with PAM_DATA_DIR under `workdir` and `extra` PAM_* settings; yields its base URL.
-    Its log lines (JSON) go to `log` when given."""
+    With `log`, everything the process writes goes to that file."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
-    env.update({"PAM_DATA_DIR": str(workdir / "data"), "PAM_EMBED_WORKERS": "1", **extra})
-    env["PAM_PORT"] = str(port)
-    output = log.open("ab") if log is not None else subprocess.DEVNULL
+    env.update(PAM_DATA_DIR=str(workdir / "data"), PAM_PORT=str(port), PAM_EMBED_WORKERS="1", **extra)
+    out = log.open("ab") if log is not None else None
     process = subprocess.Popen(
         [sys.executable, "-m", "pam.cli.main", "serve"],
         env=env,
         cwd=workdir,
-        stdout=output,
-        stderr=output,
+        stdout=out or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if out is not None else subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -64,8 +63,8 @@ def served(
     finally:
         process.terminate()
         process.wait(timeout=30)
-        if log is not None:
-            output.close()  # type: ignore[union-attr]
+        if out is not None:
+            out.close()
 
 
 @asynccontextmanager

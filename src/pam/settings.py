@@ -163,6 +163,23 @@ class Settings(BaseSettings):
     embed_threads: int | None = Field(default=None, ge=1)
     embed_workers: int | None = Field(default=None, ge=1, le=64)
 
+    # Remote sources (Git, GitHub, Google Drive, websites)
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting source credentials, comma separated (first encrypts); "
+        "default: generated into the data dir",
+    )
+    scheduler: bool = Field(default=True, description="start scheduled source syncs from this process")
+    scheduler_tick_s: float = Field(default=5.0, ge=0.05, le=300)
+    schedule_min_interval_s: int = Field(
+        default=60, ge=1, description="the shortest schedule a source may have"
+    )
+    connector_attempts: int = Field(default=6, ge=1, le=50, description="tries of a remote request on 5xx")
+    connector_backoff_s: float = Field(
+        default=1.0, ge=0, le=60, description="first back-off; doubled per try"
+    )
+    connector_timeout_s: float = Field(default=30.0, gt=0, le=600)
+
     # Retrieval
     rrf_k: int = Field(default=60, ge=1)
     search_candidates: int = Field(default=100, ge=10, le=2000)

@@ -35,6 +35,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             code="config",
         )
     services = await Services.start(settings, run_tasks=False)
+    services.start_scheduler()
     dispatch = services.tasks
     assert isinstance(dispatch, RedisDispatch)
 

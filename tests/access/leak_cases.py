@@ -196,6 +196,18 @@ def ask(question: str, model: str = "pam", **extra: Any) -> dict[str, Any]:
     return {"model": model, "messages": [{"role": "user", "content": question}], **extra}
 
 
+def no_sources(r: httpx.Response, w: World) -> None:
+    # A viewer manages no sources: none of B's, and none of their own project's either.
+    assert r.json()["items"] == [] and r.json()["total"] == 0
+
+
+_site_source = {
+    "type": "website",
+    "name": "sneaky",
+    "config": {"start_url": "http://127.0.0.1:9/"},
+}
+
+
 def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
     b_doc, b_seg = next(iter(w.b_docs.values())), w.b_segments[0]
     b_title = next(iter(w.b_docs))
@@ -501,6 +513,34 @@ def cases(w: World, via: str) -> dict[tuple[str, str], list[Call]]:
             Call("GET", "/api/data/tables", (200,), check=only_a_tables),
             Call("GET", "/api/data/tables", (404,), params={"project": B_NAME}),
             Call("GET", "/api/data/tables", (404,), params={"project": str(w.b_id)}),
+        ],
+        ("GET", "/api/sources"): [
+            Call("GET", "/api/sources", (200,), check=no_sources),
+            Call("GET", "/api/sources", (200,), params={"project": B_NAME}, check=no_sources),
+        ],
+        ("POST", "/api/sources"): [
+            Call("POST", "/api/sources", (404,), json={**_site_source, "project": B_NAME}),
+            Call("POST", "/api/sources", (404,), json={**_site_source, "project": str(w.b_id)}),
+            # Their own project: a viewer may not register sources (403).
+            Call("POST", "/api/sources", (403,), json={**_site_source, "project": A_NAME}),
+        ],
+        ("GET", "/api/sources/{source_id}"): [
+            Call("GET", f"/api/sources/{w.b_source_id}", (404,), like=f"/api/sources/{NOWHERE}"),
+        ],
+        ("PATCH", "/api/sources/{source_id}"): [
+            Call(
+                "PATCH",
+                f"/api/sources/{w.b_source_id}",
+                (404,),
+                json={"paused": True},
+                like=f"/api/sources/{NOWHERE}",
+            ),
+        ],
+        ("DELETE", "/api/sources/{source_id}"): [
+            Call("DELETE", f"/api/sources/{w.b_source_id}", (404,), like=f"/api/sources/{NOWHERE}"),
+        ],
+        ("POST", "/api/sources/{source_id}/sync"): [
+            Call("POST", f"/api/sources/{w.b_source_id}/sync", (404,), like=f"/api/sources/{NOWHERE}/sync"),
         ],
         ("POST", "/api/data/query"): [
             Call("POST", "/api/data/query", (400,), json={"sql": f"SELECT * FROM {B_TABLE}"}),

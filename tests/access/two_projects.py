@@ -73,7 +73,8 @@ class World:
     b_segments: list[str]
     a_task: str
     b_task: str
-    b_source: str
+    b_source: str  # the folder source's name (search filters name sources)
+    b_source_id: str
     b_conversation: str
     b_key_id: str
     b_term: str = ""  # a glossary term of B's
@@ -240,6 +241,8 @@ async def build_world(h: Harness) -> World:
         headers=b_editor,
     )
     assert term.status_code == 201, term.text
+    b_sources = (await h.client.get("/api/sources", headers=b_editor)).json()["items"]
+    assert [s["project"] for s in b_sources] == [B_NAME], b_sources
     world = World(
         h=h,
         a_id=a_id,
@@ -259,6 +262,7 @@ async def build_world(h: Harness) -> World:
         a_task=a_task,
         b_task=b_task,
         b_source=b_folder.name,
+        b_source_id=b_sources[0]["id"],
         b_conversation=chat.json()["conversation_id"],
         b_key_id=key.json()["id"],
         b_term=term.json()["id"],
@@ -280,6 +284,7 @@ async def build_world(h: Harness) -> World:
         world.b_term,
         key.json()["prefix"],
         *[t["id"] for t in b_tasks],
+        world.b_source_id,
         *world.b_docs,
         *world.b_docs.values(),
         *world.b_segments,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import MetaData, func, inspect, select
 
 from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
@@ -113,43 +114,81 @@ async def test_upgrading_a_database_with_documents_keeps_every_segment(database_
     await _upgrade(database_url, "0003")
     engine = create_engine(database_url)
     try:
-        async with create_session_factory(engine).begin() as s:
-            project = Project(name="p")
-            s.add(project)
-            await s.flush()
-            source = Source(project_id=project.id, type="folder", key="/k", name="k", config={})
-            s.add(source)
-            await s.flush()
-            doc = Document(
-                project_id=project.id,
-                registered_source_id=source.id,
-                source_type="folder",
-                source_id="a.md",
-                title="A",
-                uri="a.md",
-                mime_type="text/markdown",
-                size_bytes=1,
-                content_hash="h",
-                status="active",
-                segment_count=3,
+        # Rows written through the old schema as reflected (today's models have columns it lacks).
+        async with engine.begin() as conn:
+            old = MetaData()
+            await conn.run_sync(
+                lambda c: old.reflect(c, only=["projects", "sources", "documents", "segments"])
             )
-            s.add(doc)
-            await s.flush()
-            for i in range(3):
-                s.add(
-                    Segment(
-                        document_id=doc.id,
-                        project_id=project.id,
-                        position=i,
-                        content=f"part {i}",
-                        content_hash=f"h{i}",
-                        section_path="",
-                        segment_type="text",
-                        char_start=0,
-                        char_end=6,
-                        token_count=2,
-                    )
-                )
+            now = datetime.now(UTC)
+            stamp = {"created_at": now, "updated_at": now}
+            # Reflected, a SQLite UUID column is the CHAR(32) SQLAlchemy stores it as.
+            sqlite = conn.dialect.name == "sqlite"
+
+            def new_id() -> uuid.UUID | str:
+                fresh = uuid.uuid4()
+                return fresh.hex if sqlite else fresh
+
+            project_id, source_id, doc_id = new_id(), new_id(), new_id()
+            await conn.execute(
+                old.tables["projects"].insert(), [{"id": project_id, "name": "p", "description": "", **stamp}]
+            )
+            await conn.execute(
+                old.tables["sources"].insert(),
+                [
+                    {
+                        "id": source_id,
+                        "project_id": project_id,
+                        "type": "folder",
+                        "key": "/k",
+                        "name": "k",
+                        "config": {},
+                        **stamp,
+                    }
+                ],
+            )
+            await conn.execute(
+                old.tables["documents"].insert(),
+                [
+                    {
+                        "id": doc_id,
+                        "project_id": project_id,
+                        "registered_source_id": source_id,
+                        "source_type": "folder",
+                        "source_id": "a.md",
+                        "title": "A",
+                        "uri": "a.md",
+                        "mime_type": "text/markdown",
+                        "size_bytes": 1,
+                        "content_hash": "h",
+                        "status": "active",
+                        "tags": [],
+                        "segment_count": 3,
+                        **stamp,
+                    }
+                ],
+            )
+            await conn.execute(
+                old.tables["segments"].insert(),
+                [
+                    {
+                        "id": new_id(),
+                        "document_id": doc_id,
+                        "project_id": project_id,
+                        "position": i,
+                        "content": f"part {i}",
+                        "content_hash": f"h{i}",
+                        "section_path": "",
+                        "segment_type": "text",
+                        "char_start": 0,
+                        "char_end": 6,
+                        "token_count": 2,
+                        "metadata": {},
+                        **stamp,
+                    }
+                    for i in range(3)
+                ],
+            )
     finally:
         await engine.dispose()
     await _upgrade(database_url)

@@ -28,13 +28,20 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings, log_file: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        log_file: Path,
+        *,
+        command: str = "worker",
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.log_file = log_file
         self._log = log_file.open("ab")
         # Its own directory (no .env there) and its own process group (killed whole).
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pam.cli.main", "worker"],
-            env=worker_env(settings),
+            [sys.executable, "-m", "pam.cli.main", command],
+            env={**worker_env(settings), **(extra or {})},
             cwd=log_file.parent,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -55,3 +62,13 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._log.close()
+
+
+class ServerProcess(WorkerProcess):
+    """`pam serve` on its own port, sharing the deployment's database, Redis and data dir."""
+
+    def __init__(
+        self, settings: Settings, log_file: Path, port: int, extra: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(settings, log_file, command="serve", extra={"PAM_PORT": str(port), **(extra or {})})
+        self.url = f"http://127.0.0.1:{port}"

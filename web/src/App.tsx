@@ -6,12 +6,14 @@ import { ErrorBoundary } from './common/ErrorBoundary';
 import { DocumentsPage } from './documents/DocumentsPage';
 import { NavBar } from './NavBar';
 import { useRouter } from './router/RouterContext';
+import { SourcesPage } from './sources/SourcesPage';
 
 const isChat = (path: string) => path === '/' || path === '/chat' || path.startsWith('/chat/');
 
 function Page({ path }: { path: string }) {
   if (isChat(path)) return <ChatPage />;
   if (path === '/documents') return <DocumentsPage />;
+  if (path === '/sources') return <SourcesPage />;
   if (path === '/admin') return <AdminPage />;
   return (
     <section>

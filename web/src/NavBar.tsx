@@ -22,6 +22,7 @@ export function NavBar() {
       <nav aria-label="Main">
         <Link to="/chat">Chat</Link>
         <Link to="/documents">Documents</Link>
+        <Link to="/sources">Sources</Link>
         {me?.is_admin && <Link to="/admin">Admin</Link>}
       </nav>
       <span className="user">

@@ -176,6 +176,13 @@ def knowledge_tools(*, search_k: int, document_max_chars: int) -> list[Tool[Any]
             return "No changes recorded for that."
         lines = []
         for entry in entries:
+            if entry.revision is not None:
+                by = f" by {entry.author}" if entry.author else ""
+                lines.append(
+                    f"{entry.at.isoformat()} commit {entry.revision[:12]}{by}: {entry.message or ''} "
+                    f"({entry.action} {entry.title!r}, id {entry.document_id})"
+                )
+                continue
             counts = f"+{entry.segments_added} -{entry.segments_removed} ={entry.segments_kept} passages"
             who = f" by {entry.triggered_by}" if entry.triggered_by else ""
             what = f"{entry.action} {entry.title!r} (id {entry.document_id})"

@@ -102,7 +102,8 @@ ChangeAction = Literal["created", "updated", "deleted"]
 
 @dataclass(frozen=True, slots=True)
 class ChangeEntry:
-    """One row of the sync log: a document that was created, updated or deleted."""
+    """One change of a document: a row of the sync log, or a change at its source (a Git commit, with
+    its `revision`, `author` and `message`)."""
 
     document_id: str
     title: str
@@ -112,6 +113,9 @@ class ChangeEntry:
     segments_removed: int = 0
     segments_kept: int = 0
     triggered_by: str | None = None
+    revision: str | None = None
+    author: str | None = None
+    message: str | None = None
 
 
 class KnowledgeTools(Protocol):
@@ -132,7 +136,10 @@ class KnowledgeTools(Protocol):
     async def change_history(
         self, document: str | None, since: datetime | None, limit: int
     ) -> list[ChangeEntry]:
-        """Most recent changes first; ``document`` is an id or a title; only the caller's projects."""
+        """Most recent changes first; ``document`` is an id or a title; only the caller's projects.
+
+        For a document whose source keeps history (a Git repository) these are the commits that
+        touched it; otherwise what each sync changed."""
         ...
 
     async def lookup_term(self, name: str) -> list[TermDefinition]:

@@ -39,6 +39,7 @@ from pam.api.routes import (
     openai_compat,
     projects,
     search,
+    sources,
     stats,
 )
 from pam.api.routes.chat_schemas import ChatStreamEvent
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             await mcp.start()
             await seed_sample_documents(services)
+            services.start_scheduler()
             yield
         finally:
             await mcp.close()
@@ -94,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(projects.router)
     api.include_router(data.router)
     api.include_router(glossary.router)
+    api.include_router(sources.router)
     app.include_router(api)
     app.include_router(openai_compat.router)
     app.include_router(metrics.router)

@@ -37,6 +37,9 @@ def _json_integer(value: object) -> object:
 
 IntIn = Annotated[int, BeforeValidator(_json_integer)]
 
+# Where documents come from: the filters of search, chat and the document list, and the sources' types.
+SourceType = Literal["folder", "upload", "git", "github", "google_drive", "website"]
+
 
 class ErrorDetail(BaseModel):
     code: str

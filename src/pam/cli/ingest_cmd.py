@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -80,17 +81,17 @@ async def _ingest(
     if json_out:
         await services.ingestion.wait(task.id)
     else:
-        await _show_progress(services, scope, task.id)
+        await show_progress(services, scope, task.id)
     await services.sync_index()
-    summary = await _summary(services, scope, task.id, time.perf_counter() - started)
+    summary = await task_summary(services, scope, task.id, time.perf_counter() - started)
     if json_out:
         print_json(summary)
     else:
-        _print_summary(summary)
+        print_summary(summary)
     return summary
 
 
-async def _show_progress(services: Services, scope: AccessScope, task_id: uuid.UUID) -> None:
+async def show_progress(services: Services, scope: AccessScope, task_id: uuid.UUID) -> None:
     columns = (
         TextColumn("[bold]ingesting"),
         BarColumn(),
@@ -114,7 +115,7 @@ async def _show_progress(services: Services, scope: AccessScope, task_id: uuid.U
     await waiter
 
 
-async def _summary(
+async def task_summary(
     services: Services, scope: AccessScope, task_id: uuid.UUID, elapsed: float
 ) -> dict[str, Any]:
     report = await services.ingestion.report(scope, task_id, items_limit=0, errors_limit=10_000)
@@ -124,6 +125,7 @@ async def _summary(
         "status": task.status,
         **{name: getattr(task, name) for name in COUNTERS if name != "processed"},
         "elapsed_s": round(elapsed, 2),
+        "error": task.error,
         "errors": [_reported(i) for i in report.errors],
         "skips": [_reported(i) for i in report.skips],
     }
@@ -139,13 +141,15 @@ def _reported(item: _ReportedItem) -> dict[str, str | None]:
     return {"path": item.path, "code": item.error_code, "message": item.error}
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any]) -> None:
     table = Table(title=f"Ingestion {summary['status']} in {summary['elapsed_s']} s")
     shown = [name for name in COUNTERS if name != "processed"]
     for name in shown:
         table.add_column(name.replace("_", " "), justify="right")
     table.add_row(*(str(summary[name]) for name in shown))
     stdout().print(table)
+    if summary.get("error"):
+        stdout().print(f"[bold red]{escape(summary['error'])}[/]")
     _print_files(summary["skips"], "Files not read, skipped (--strict makes these errors)")
     _print_files(summary["errors"], "Files that could not be ingested")
 

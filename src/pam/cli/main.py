@@ -16,6 +16,7 @@ from pam.cli import (
     projects_cmd,
     search_cmd,
     serve,
+    sources_cmd,
     sql_cmd,
     users_cmd,
     worker_cmd,
@@ -42,6 +43,7 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(projects_cmd.app, name="projects")
 app.add_typer(glossary_cmd.app, name="glossary")
 app.add_typer(eval_answers_cmd.eval_app, name="eval")
+app.add_typer(sources_cmd.app, name="sources")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,10 +13,12 @@ Files gone from a mirroring source are marked deleted at the end, after a comple
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -31,9 +33,9 @@ from pam.ingest.embedding_text import embedding_text, recipe_model_id
 from pam.ingest.parsers.registry import ParserRegistry
 from pam.ingest.prepare import PreparedDocument, is_skip, parse_and_chunk, read_item
 from pam.ingest.progress import TaskProgress
-from pam.ingest.sources.base import SourceConnector, SourceItem
+from pam.ingest.sources.base import FetchError, Listing, SourceConnector, SourceItem
 from pam.ingest.table_sink import TableSink
-from pam.ingest.writer import existing_vectors, mark_deleted, write_document
+from pam.ingest.writer import existing_vectors, mark_deleted, refresh_metadata, write_document
 from pam.store.models import Document, IngestionTask, Source, TaskItem
 from pam.store.outage import is_outage, looks_like_full_disk
 from pam.store.types import utcnow
@@ -54,8 +56,19 @@ class Outcome:
     item: SourceItem
     prepared: PreparedDocument | None = None
     skipped: bool = False
+    # Same content under a new version, title or location (a rename): the row is updated, nothing re-embedded.
+    refresh: bool = False
     error_code: str | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the database has for one item of the source."""
+
+    content_hash: str
+    status: str
+    version: str | None
 
 
 @dataclass
@@ -87,6 +100,7 @@ class IngestRun:
         triggered_by: str,
         *,
         force: bool = False,
+        cursor: str | None = None,
     ) -> None:
         self.deps = deps
         self.task_id = task_id
@@ -95,11 +109,16 @@ class IngestRun:
         self.cancelled = cancelled
         self.triggered_by = triggered_by
         self.force = force  # re-process even unchanged files (re-index)
+        self.cursor = cursor  # where the connector's listing starts (None: a full listing)
         self.progress = TaskProgress(task_id)
         self._last_flush = 0.0
+        # After `run`: the cursor to save, and whether an item failed in a way worth fetching again.
+        self.next_cursor: str | None = None
+        self.fetch_failures = 0
 
     async def run(self) -> None:
-        items = await asyncio.to_thread(lambda: list(self.connector.list_items()))
+        listing = await asyncio.to_thread(self.connector.listing, self.cursor)
+        items = _unique(listing.items)
         known = await self._known_documents()
         await self._register_items(items)
         prepared_q: asyncio.Queue[Any] = asyncio.Queue(maxsize=256)
@@ -115,19 +134,20 @@ class IngestRun:
             for stage in stages:
                 stage.cancel()
         if self.connector.mirrors and not self.cancelled.is_set():
-            await self._delete_vanished({i.source_id for i in items}, known)
+            await self._delete_vanished(listing, {i.source_id for i in items}, known)
         await self._flush(force=True)
+        self.next_cursor = listing.cursor
 
     # -- setup -----------------------------------------------------------------------------------
 
-    async def _known_documents(self) -> dict[str, tuple[str, str]]:
+    async def _known_documents(self) -> dict[str, Known]:
         async with self.deps.sessions() as s:
             rows = await s.execute(
-                select(Document.source_id, Document.content_hash, Document.status).where(
-                    Document.registered_source_id == self.source.id
-                )
+                select(
+                    Document.source_id, Document.content_hash, Document.status, Document.source_version
+                ).where(Document.registered_source_id == self.source.id)
             )
-            return {sid: (h, status) for sid, h, status in rows}
+            return {sid: Known(h, status, version) for sid, h, status, version in rows}
 
     async def _register_items(self, items: list[SourceItem]) -> None:
         rows = []
@@ -158,7 +178,7 @@ class IngestRun:
     # -- stage 1: prepare --------------------------------------------------------------------------
 
     async def _prepare_all(
-        self, items: list[SourceItem], known: dict[str, tuple[str, str]], out: asyncio.Queue[Any]
+        self, items: list[SourceItem], known: dict[str, Known], out: asyncio.Queue[Any]
     ) -> None:
         slots = asyncio.Semaphore(2)
 
@@ -173,12 +193,16 @@ class IngestRun:
         finally:
             await out.put(_DONE)
 
-    async def _prepare(self, item: SourceItem, known: tuple[str, str] | None) -> Outcome:
+    async def _prepare(self, item: SourceItem, known: Known | None) -> Outcome:
+        unchanged = not self.force and known is not None and known.status == "active"
+        if unchanged and known is not None and item.version is not None and item.version == known.version:
+            # The source says it has not changed: not even fetched.
+            return Outcome(item, skipped=True)
         self.progress.stage(item.source_id, "parsing")
         try:
             data, content_hash = await asyncio.to_thread(read_item, self.connector, item)
-            if not self.force and known is not None and known == (content_hash, "active"):
-                return Outcome(item, skipped=True)
+            if unchanged and known is not None and known.content_hash == content_hash:
+                return Outcome(item, skipped=True, refresh=item.version != known.version or bool(item.title))
             prepared = await asyncio.wait_for(
                 asyncio.to_thread(
                     parse_and_chunk,
@@ -193,6 +217,8 @@ class IngestRun:
             )
         except ParseError as exc:
             return Outcome(item, skipped=is_skip(exc), error_code=exc.code, error=exc.message)
+        except FetchError as exc:
+            return Outcome(item, error_code=exc.code, error=exc.message)
         except TimeoutError:
             return Outcome(item, error_code="timeout", error="parsing took longer than the time limit")
         except Exception as exc:  # a parser bug must cost one file, not the task
@@ -291,11 +317,15 @@ class IngestRun:
                 elif outcome.skipped:
                     values |= {"stage": "skipped", "error_code": outcome.error_code, "error": outcome.error}
                     self.progress.add(skipped=1)
+                    if outcome.refresh:
+                        await refresh_metadata(s, self.source, item, self.connector.uri(item))
                     if outcome.error:  # an indexed file that is now empty keeps its last text, flagged
                         await _mark_document_error(s, self.source.id, item.source_id, outcome.error)
                 else:
                     values |= {"stage": "failed", "error_code": outcome.error_code, "error": outcome.error}
                     self.progress.add(failed=1)
+                    if outcome.error_code == FetchError.code:
+                        self.fetch_failures += 1
                     await _mark_document_error(s, self.source.id, item.source_id, outcome.error or "")
                 self.progress.add(processed=1)
                 await s.execute(update(TaskItem).where(TaskItem.id == state.item_id).values(**values))
@@ -331,11 +361,14 @@ class IngestRun:
                     self.source.project_id, values["document_id"], item.name, outcome.prepared.data
                 )
 
-    async def _delete_vanished(self, present: set[str], known: dict[str, tuple[str, str]]) -> None:
+    async def _delete_vanished(self, listing: Listing, listed: set[str], known: dict[str, Known]) -> None:
         gone = [
             sid
-            for sid, (_, status) in known.items()
-            if sid not in present and status != "deleted" and self.connector.covers(sid)
+            for sid, k in known.items()
+            if sid not in listed
+            and k.status != "deleted"
+            and self.connector.covers(sid)
+            and (sid in listing.deleted or (listing.present is not None and sid not in listing.present))
         ]
         dropped: list[tuple[uuid.UUID, uuid.UUID, str]] = []
         for start in range(0, len(gone), 200):
@@ -350,7 +383,7 @@ class IngestRun:
                 for doc in docs:
                     await mark_deleted(s, doc, task_id=self.task_id, triggered_by=self.triggered_by, when=now)
                     self.progress.add(deleted=1)
-                    dropped.append((doc.project_id, doc.id, doc.source_id))
+                    dropped.append((doc.project_id, doc.id, _file_name(doc)))
                 await s.execute(
                     update(IngestionTask)
                     .where(IngestionTask.id == self.task_id)
@@ -378,6 +411,19 @@ class IngestRun:
                     setattr(task, name, value)
                 if task.cancel_requested:
                     self.cancelled.set()
+
+
+def _file_name(doc: Document) -> str:
+    """A file name for the document's type: its id for files, else one made from its MIME type (a Drive
+    spreadsheet's id has no extension, yet its tables must go with it)."""
+    if PurePosixPath(doc.source_id).suffix:
+        return doc.source_id
+    return f"{doc.source_id}{mimetypes.guess_extension(doc.mime_type) or ''}"
+
+
+def _unique(items: list[SourceItem]) -> list[SourceItem]:
+    """One item per id (a feed may report one item twice): the last report wins."""
+    return list({item.source_id: item for item in items}.values())
 
 
 def _state(item_id: uuid.UUID) -> Any:

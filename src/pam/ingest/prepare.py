@@ -87,7 +87,7 @@ def parse_and_chunk(
         item=item,
         content_hash=content_hash,
         size=len(data),
-        title=parsed.title or item.name,
+        title=item.title or parsed.title or item.name,
         mime_type=parsed.mime_type,
         chunks=chunks,
         glossary=extract_glossary(parsed),

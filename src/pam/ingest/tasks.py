@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pam.errors import Conflict, NotFound
@@ -30,6 +32,7 @@ from pam.ingest.roots import resolve_under_roots
 from pam.ingest.source_lock import SourceLocks
 from pam.ingest.sources.base import SourceConnector
 from pam.ingest.sources.folder import FolderSource
+from pam.ingest.sources.only import OnlyItems
 from pam.ingest.sources.upload import UploadSource
 from pam.store.models import IngestionTask, Source
 from pam.store.outage import is_outage, looks_like_full_disk
@@ -60,6 +63,16 @@ async def _interruption(exc: Exception, engine: AsyncEngine) -> TaskInterrupted 
     return None
 
 
+class ConnectorFactory(Protocol):
+    """Builds the connector of a registered remote source (Git, GitHub, Drive, website) for one run.
+
+    `stop` is set when the run is cancelled or the process stops: a connector waiting out a rate
+    limit wakes up and gives up at once.
+    """
+
+    def __call__(self, source: Source, stop: threading.Event) -> SourceConnector: ...
+
+
 class TaskRunner:
     def __init__(
         self,
@@ -69,8 +82,10 @@ class TaskRunner:
         ingest_roots: list[Path],
         uploads_dir: Path,
         max_file_bytes: int,
+        connectors: ConnectorFactory | None = None,
     ) -> None:
         self.deps = deps
+        self.connectors = connectors
         self.sessions: async_sessionmaker[AsyncSession] = deps.sessions
         self.ingest_roots = ingest_roots
         self.uploads_dir = uploads_dir
@@ -172,8 +187,8 @@ class TaskRunner:
         except TaskInterrupted:
             raise
         except Exception as exc:
-            if (stop := await _interruption(exc, self.deps.engine)) is not None:
-                raise stop from exc
+            if (interrupted := await _interruption(exc, self.deps.engine)) is not None:
+                raise interrupted from exc
             raise
 
     async def _execute_now(self, task_id: uuid.UUID) -> None:
@@ -192,38 +207,57 @@ class TaskRunner:
                 source = await s.get(Source, task.source_ref_id) if task.source_ref_id else None
                 kind, params, created_by = task.kind, dict(task.params), task.created_by
             beating = asyncio.create_task(self._heartbeat(task_id))
+            stop = threading.Event()
+            stopper = asyncio.create_task(_set_when(cancelled, stop))
             status, error = "completed", None
+            run: IngestRun | None = None
+            connector: SourceConnector | None = None
             try:
                 if source is None:
                     raise NotFound("the task's source no longer exists")
-                connector = self._connector(kind, params, source)
+                connector = self._connector(kind, params, source, stop)
                 force = bool(params.get("force", False))
-                await IngestRun(
-                    self.deps, task_id, source, connector, cancelled, created_by, force=force
-                ).run()
+                # A remote source lists what changed since its last complete sync, unless asked for all.
+                cursor = None if force or params.get("full") or "only" in params else source.sync_state
+                run = IngestRun(
+                    self.deps, task_id, source, connector, cancelled, created_by, force=force, cursor=cursor
+                )
+                await run.run()
                 if cancelled.is_set():
                     status = "cancelled"
             except asyncio.CancelledError:
                 # The process is stopping: leave the task to be resumed by the next start.
+                stop.set()
                 beating.cancel()
                 raise
             except Exception as exc:
-                if (stop := await _interruption(exc, self.deps.engine)) is not None:
-                    raise stop from exc
-                log.exception("task_failed", task_id=str(task_id))
+                if (interrupted := await _interruption(exc, self.deps.engine)) is not None:
+                    raise interrupted from exc
+                log.exception("task_failed", task_id=str(task_id), error_type=type(exc).__name__)
                 status = "failed"
                 error = exc.message if hasattr(exc, "message") else "the task failed; see the server log"
             finally:
                 beating.cancel()
+                stopper.cancel()
+                if connector is not None:
+                    await asyncio.to_thread(_close, connector)
             async with self.sessions.begin() as s:
-                await s.execute(
-                    update(IngestionTask)
-                    .where(IngestionTask.id == task_id)
-                    .values(status=status, error=error, finished_at=utcnow(), heartbeat_at=utcnow())
-                )
+                task = await s.get(IngestionTask, task_id)
+                if task is not None:
+                    task.status, task.error = status, error
+                    task.finished_at = task.heartbeat_at = utcnow()
+                    if source is not None and kind in SYNC_KINDS:
+                        await _record_sync(s, source.id, task, run, params)
             log.info("task_finished", task_id=str(task_id), status=status)
 
-    def _connector(self, kind: str, params: dict[str, object], source: Source) -> SourceConnector:
+    def _connector(
+        self, kind: str, params: dict[str, object], source: Source, stop: threading.Event
+    ) -> SourceConnector:
+        if kind == "sync":
+            if self.connectors is None:
+                raise NotFound("this process cannot sync remote sources")
+            remote = self.connectors(source, stop)
+            return OnlyItems(remote, _strings(params["only"])) if "only" in params else remote
         if kind == "upload":
             names = _strings(params.get("files"))
             return UploadSource(self.uploads_dir / str(source.project_id), names)
@@ -275,6 +309,47 @@ async def request_cancel(
             task.status = "cancelled"
             task.finished_at = utcnow()
     return task
+
+
+SYNC_KINDS = ("folder", "sync")
+
+
+async def _record_sync(
+    session: AsyncSession,
+    source_id: uuid.UUID,
+    task: IngestionTask,
+    run: IngestRun | None,
+    params: dict[str, Any],
+) -> None:
+    """The source's last sync (what the Sources page shows) and, after a complete one, its new cursor."""
+    source = await session.get(Source, source_id)
+    if source is None or "only" in params:
+        return  # re-indexing a few documents is not a sync of the source
+    source.last_sync_at = task.finished_at
+    source.last_sync_status = task.status
+    source.last_sync_summary = {
+        "task_id": str(task.id),
+        **{name: getattr(task, name) for name in _SUMMARY},
+        "error": task.error,
+    }
+    if task.status == "completed" and run is not None and run.fetch_failures == 0:
+        # Items that could not be fetched are listed again next time: the cursor stays behind them.
+        source.sync_state = run.next_cursor
+
+
+_SUMMARY = ("total", "succeeded", "skipped", "failed", "deleted", "segments_created", "segments_embedded")
+
+
+async def _set_when(event: asyncio.Event, flag: threading.Event) -> None:
+    await event.wait()
+    flag.set()
+
+
+def _close(connector: SourceConnector) -> None:
+    try:
+        connector.close()
+    except Exception:
+        log.warning("connector_close_failed", connector=connector.type)
 
 
 def _strings(value: object) -> list[str]:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.ingest.prepare import PreparedDocument
+from pam.ingest.sources.base import SourceItem
 from pam.store.glossary import delete_document_terms, replace_document_terms
-from pam.store.models import Document, IndexOutbox, Segment, Source, SyncLog
+from pam.store.models import Document, DocumentRevision, IndexOutbox, Segment, Source, SyncLog
 from pam.store.types import utcnow
 
 
@@ -86,6 +87,7 @@ async def write_document(
     doc.size_bytes = prepared.size
     doc.content_hash = prepared.content_hash
     doc.modified_at = item.modified_at
+    doc.source_version = item.version
     doc.status = "active"
     doc.error = None
     doc.deleted_at = None
@@ -158,7 +160,63 @@ async def write_document(
     )
     await session.flush()
     assert old_count == kept + len(stale)
+    await add_revisions(session, doc, item)
     return WriteResult(doc.id, action, len(new_rows), len(stale), kept)
+
+
+async def add_revisions(session: AsyncSession, doc: Document, item: SourceItem) -> None:
+    """The item's changes at its source that the document does not have yet (each revision once)."""
+    if not item.revisions:
+        return
+    wanted = {r.revision: r for r in item.revisions}
+    have = set(
+        await session.scalars(
+            select(DocumentRevision.revision).where(
+                DocumentRevision.document_id == doc.id, DocumentRevision.revision.in_(list(wanted))
+            )
+        )
+    )
+    now = utcnow()
+    # Commits within one second share `at`: `created_at` keeps git's order (newest first) as the tiebreak.
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "document_id": doc.id,
+            "project_id": doc.project_id,
+            "revision": r.revision,
+            "author": r.author[:320],
+            "message": r.message,
+            "action": r.action,
+            "at": r.at,
+            "created_at": now - timedelta(microseconds=age),
+            "updated_at": now,
+        }
+        for age, (sha, r) in enumerate(wanted.items())
+        if sha not in have
+    ]
+    if rows:
+        await session.execute(insert(DocumentRevision), rows)
+
+
+async def refresh_metadata(session: AsyncSession, source: Source, item: SourceItem, uri: str) -> None:
+    """Same content, new version or name (a rename at the source): the row follows, segments stay."""
+    doc = await session.scalar(
+        select(Document).where(
+            Document.registered_source_id == source.id, Document.source_id == item.source_id
+        )
+    )
+    if doc is None:
+        return
+    doc.source_version = item.version
+    doc.uri = uri
+    if item.title:
+        doc.title = item.title
+    doc.modified_at = item.modified_at or doc.modified_at
+    doc.updated_at = utcnow()
+    # The index re-reads the document (its title and location may be indexed or cached with hits).
+    session.add(IndexOutbox(document_id=doc.id, op="upsert"))
+    await session.flush()
+    await add_revisions(session, doc, item)
 
 
 async def mark_deleted(

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pam.answer.llm import LLM
 from pam.answer.metered_llm import MeteredLLM
+from pam.connectors.build import RemoteConnectors
+from pam.connectors.credentials import CredentialBox
 from pam.data.catalog import DataCatalog
 from pam.data.sync import CatalogSink
 from pam.embed.base import Embedder
@@ -49,7 +51,9 @@ from pam.services.glossary_expansion import GlossaryExpander
 from pam.services.ingestion import IngestionService
 from pam.services.metrics import MetricsService
 from pam.services.projects import ensure_default_project
+from pam.services.scheduler import SourceScheduler
 from pam.services.search_scope import KnowledgeSearch
+from pam.services.sources import SourceService
 from pam.services.stats import StatsService
 from pam.services.tables import TableService
 from pam.settings import Settings
@@ -89,6 +93,8 @@ class Services:
     stats: StatsService
     glossary: GlossaryService
     metrics: MetricsService  # this process's registry (no globals) and the /metrics use case
+    sources: SourceService
+    scheduler: SourceScheduler
     redis: RedisState | None = None
     _index_dirty: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -144,6 +150,7 @@ class Services:
         )
         index_dirty = asyncio.Event()
         tables_sink = CatalogSink(data)
+        box = CredentialBox.from_settings(settings)
         runner = TaskRunner(
             PipelineDeps(
                 engine=engine,
@@ -160,6 +167,7 @@ class Services:
             ingest_roots=settings.ingest_roots,
             uploads_dir=settings.data_dir / "uploads",
             max_file_bytes=settings.max_file_bytes,
+            connectors=RemoteConnectors(settings, box),
         )
         tasks = _dispatch(settings, runner)
 
@@ -206,6 +214,17 @@ class Services:
             stats=StatsService(sessions, index, engine_search),
             glossary=GlossaryService(sessions),
             metrics=MetricsService(instruments, sessions, index, tasks),
+            sources=SourceService(
+                sessions,
+                tasks,
+                box,
+                ingest_roots=settings.ingest_roots,
+                connectors_dir=settings.data_dir / "connectors",
+                min_interval_s=settings.schedule_min_interval_s,
+                sync_index=sync_index,
+                tables=tables_sink,
+            ),
+            scheduler=SourceScheduler(sessions, tasks, tick_s=settings.scheduler_tick_s),
             redis=redis,
             _index_dirty=index_dirty,
         )
@@ -213,6 +232,11 @@ class Services:
         if run_tasks and isinstance(services.tasks, LocalDispatch):
             await services.runner.resume_interrupted()
         return services
+
+    def start_scheduler(self) -> None:
+        """Start scheduled syncs from this process (servers and workers; PAM_SCHEDULER=false opts out)."""
+        if self.settings.scheduler:
+            self._background.append(asyncio.create_task(self.scheduler.run_forever(), name="scheduler"))
 
     async def _follow_index(self) -> None:
         """Keep the index caught up: soon after our own commits, and every few seconds for other processes'.

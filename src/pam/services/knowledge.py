@@ -25,7 +25,7 @@ from pam.errors import NotFound
 from pam.services.glossary_expansion import query_keys
 from pam.services.search_scope import KnowledgeSearch, RequestedFilters
 from pam.store.glossary import term_key, terms_named
-from pam.store.models import Document, Segment, SyncLog
+from pam.store.models import Document, DocumentRevision, Segment, SyncLog
 
 
 class ScopedKnowledge:
@@ -155,6 +155,10 @@ class ScopedKnowledge:
     ) -> list[ChangeEntry]:
         async with self._sessions() as s:
             readable = self._scope.ids()
+            if document:
+                commits = await self._revisions(s, document, since, limit)
+                if commits:
+                    return commits
             query = select(SyncLog).where(SyncLog.project_id.in_(readable))
             if document:
                 try:
@@ -177,3 +181,37 @@ class ScopedKnowledge:
                 )
                 for r in rows
             ]
+
+    async def _revisions(
+        self, session: AsyncSession, document: str, since: datetime | None, limit: int
+    ) -> list[ChangeEntry]:
+        """The document's changes at its source (Git commits), when its source keeps them."""
+        docs = select(Document.id).where(Document.project_id.in_(self._scope.ids()))
+        try:
+            docs = docs.where(Document.id == uuid.UUID(document))
+        except ValueError:
+            docs = docs.where(Document.title == document)
+        query = (
+            select(DocumentRevision, Document.title)
+            .join(Document, Document.id == DocumentRevision.document_id)
+            .where(DocumentRevision.document_id.in_(docs))
+        )
+        if since is not None:
+            query = query.where(DocumentRevision.at >= since)
+        rows = await session.execute(
+            query.order_by(DocumentRevision.at.desc(), DocumentRevision.created_at.desc()).limit(
+                max(1, min(limit, 200))
+            )
+        )
+        return [
+            ChangeEntry(
+                document_id=str(r.document_id),
+                title=title,
+                action=r.action,  # type: ignore[arg-type]
+                at=r.at,
+                revision=r.revision,
+                author=r.author,
+                message=r.message,
+            )
+            for r, title in rows
+        ]

@@ -3,6 +3,7 @@ that run them start in a blink. They are the same objects `Services` builds."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,16 +11,21 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pam.access import LOCAL_ADMIN, AccessScope
+from pam.connectors.credentials import CredentialBox
 from pam.data.catalog import DataCatalog
+from pam.errors import Unavailable
+from pam.health import ComponentStatus
 from pam.services.access import load_scope
 from pam.services.auth.admin import ApiKeys, ProjectAdmin, UserAdmin
 from pam.services.auth.passwords import Passwords
 from pam.services.glossary import GlossaryService
 from pam.services.projects import ensure_default_project
+from pam.services.sources import SourceService
 from pam.services.tables import TableService
 from pam.settings import Settings
 from pam.store.db import create_engine, create_session_factory
 from pam.store.migrate import ensure_schema
+from pam.store.models import IngestionTask
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,7 @@ class StoreServices:
     keys: ApiKeys
     tables: TableService
     glossary: GlossaryService
+    sources: SourceService  # registering, listing and changing sources; syncs need `Services`
 
     async def local_scope(self) -> AccessScope:
         """The scope of whoever runs a command on this machine: the local admin of every project."""
@@ -54,6 +61,41 @@ async def open_store(settings: Settings) -> AsyncIterator[StoreServices]:
             ApiKeys(sessions),
             TableService(DataCatalog.in_data_dir(settings.data_dir)),
             GlossaryService(sessions),
+            SourceService(
+                sessions,
+                _NoTasks(),
+                CredentialBox.from_settings(settings),
+                ingest_roots=settings.ingest_roots,
+                connectors_dir=settings.data_dir / "connectors",
+                min_interval_s=settings.schedule_min_interval_s,
+                sync_index=_no_index,
+            ),
         )
     finally:
         await engine.dispose()
+
+
+class _NoTasks:
+    """No task runner here: the database-only commands never start one (a sync needs `Services`)."""
+
+    async def submit(self, task_id: uuid.UUID) -> None:
+        raise Unavailable("tasks cannot be started from here")
+
+    async def cancel(self, task_id: uuid.UUID) -> IngestionTask:
+        raise Unavailable("tasks cannot be cancelled from here")
+
+    async def wait(self, task_id: uuid.UUID) -> None:
+        raise Unavailable("tasks cannot be awaited from here")
+
+    async def health(self) -> ComponentStatus | None:
+        return None
+
+    async def queued(self) -> int | None:
+        return None
+
+    async def close(self) -> None:
+        pass
+
+
+async def _no_index() -> int:
+    raise Unavailable("the index is not open here")

@@ -54,12 +54,21 @@ class Source(TimestampedBase):
     __table_args__ = (UniqueConstraint("project_id", "type", "key", name="uq_sources_project_type_key"),)
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    type: Mapped[str] = mapped_column(String(32))  # folder | upload
+    type: Mapped[str] = mapped_column(String(32))  # folder | upload | git | github | google_drive | website
     name: Mapped[str] = mapped_column(String(500))
-    # `key` identifies the place (a resolved folder path, "uploads"); it is never shown to other projects.
+    # `key` identifies the place (a resolved folder path, "uploads", a repository URL without credentials);
+    # it is never shown to other projects.
     key: Mapped[str] = mapped_column(String(2000))
-    config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    schedule: Mapped[str | None] = mapped_column(String(100))
+    config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # never a secret
+    schedule: Mapped[str | None] = mapped_column(String(100))  # "every 2h" or a cron expression
+    # The next scheduled sync; claimed by exactly one process (compare-and-set on this value).
+    next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Credentials as one Fernet token (`pam.connectors.credentials`): never returned, logged or copied.
+    credentials: Mapped[str | None] = mapped_column(Text)
+    # The connector's cursor after the last complete sync (a commit, a `since`, a Drive page token).
+    sync_state: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sync_status: Mapped[str | None] = mapped_column(String(32))
     last_sync_summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -89,6 +98,26 @@ class Document(TimestampedBase):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     segment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The source's version of the item when it was written (see `SourceItem.version`).
+    source_version: Mapped[str | None] = mapped_column(String(200))
+
+
+class DocumentRevision(TimestampedBase):
+    """One change of a document at its source (a Git commit that touched the file): its change history."""
+
+    __tablename__ = "document_revisions"
+    __table_args__ = (
+        UniqueConstraint("document_id", "revision", name="uq_document_revisions_document_revision"),
+        Index("ix_document_revisions_document_at", "document_id", "at"),
+    )
+
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(320), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(16), default="updated")  # created | updated | deleted
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Segment(TimestampedBase):

@@ -718,6 +718,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sources
+         * @description The sources of the projects the caller edits.
+         */
+        get: operations["list_sources_api_sources_get"];
+        put?: never;
+        /** Create Source */
+        post: operations["create_source_api_sources_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sources/{source_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Source */
+        get: operations["get_source_api_sources__source_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Source
+         * @description The source and every document from it (they leave search); an unfinished sync is cancelled.
+         */
+        delete: operations["delete_source_api_sources__source_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Source */
+        patch: operations["update_source_api_sources__source_id__patch"];
+        trace?: never;
+    };
+    "/api/sources/{source_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Source
+         * @description Start a sync (or get the one under way: a source never syncs twice at once).
+         */
+        post: operations["sync_source_api_sources__source_id__sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stats": {
         parameters: {
             query?: never;
@@ -1036,7 +1099,7 @@ export interface components {
             /** Projects */
             projects?: string[] | null;
             /** Source Types */
-            source_types?: ("folder" | "upload")[] | null;
+            source_types?: ("folder" | "upload" | "git" | "github" | "google_drive" | "website")[] | null;
         };
         /** ChatMessageIn */
         ChatMessageIn: {
@@ -1467,6 +1530,64 @@ export interface components {
              */
             event: "done";
         };
+        /** DriveConfig */
+        DriveConfig: {
+            /**
+             * Api Url
+             * @description default: Google's
+             */
+            api_url?: string | null;
+            /** Drive Id */
+            drive_id?: string | null;
+            /** Folder Id */
+            folder_id?: string | null;
+        };
+        /** DriveCredentials */
+        DriveCredentials: {
+            /** Client Id */
+            client_id?: string | null;
+            /** Client Secret */
+            client_secret?: string | null;
+            /** Refresh Token */
+            refresh_token?: string | null;
+            /** Service Account Json */
+            service_account_json?: string | null;
+            /** Token Uri */
+            token_uri?: string | null;
+        };
+        /** DriveSourceIn */
+        DriveSourceIn: {
+            config: components["schemas"]["DriveConfig"];
+            credentials: components["schemas"]["DriveCredentials"];
+            /** Name */
+            name: string;
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Project
+             * @description default project if omitted
+             */
+            project?: string | null;
+            /**
+             * Schedule
+             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
+             */
+            schedule?: string | null;
+            /**
+             * Sync
+             * @description start a first sync right away
+             * @default false
+             */
+            sync: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "google_drive";
+        };
         /** ErrorData */
         ErrorData: {
             /** Code */
@@ -1494,6 +1615,18 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /** FolderConfig */
+        FolderConfig: {
+            /** Exclude */
+            exclude?: string[];
+            /** Include */
+            include?: string[];
+            /**
+             * Path
+             * @description a folder under PAM_INGEST_ROOTS
+             */
+            path: string;
+        };
         /** FolderIngestRequest */
         FolderIngestRequest: {
             /** Exclude */
@@ -1513,6 +1646,172 @@ export interface components {
              * @description project name; default project if omitted
              */
             project?: string | null;
+        };
+        /** FolderSourceIn */
+        FolderSourceIn: {
+            config: components["schemas"]["FolderConfig"];
+            /** Name */
+            name: string;
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Project
+             * @description default project if omitted
+             */
+            project?: string | null;
+            /**
+             * Schedule
+             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
+             */
+            schedule?: string | null;
+            /**
+             * Sync
+             * @description start a first sync right away
+             * @default false
+             */
+            sync: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "folder";
+        };
+        /** GitConfig */
+        GitConfig: {
+            /**
+             * Branch
+             * @description default: the remote's HEAD
+             */
+            branch?: string | null;
+            /** Exclude */
+            exclude?: string[];
+            /** Include */
+            include?: string[];
+            /**
+             * Url
+             * @description anything `git clone` takes: https, ssh, file
+             */
+            url: string;
+            /**
+             * Web Url
+             * @description link for citations, with {path} and {branch}; derived for GitHub/GitLab URLs
+             */
+            web_url?: string | null;
+        };
+        /** GitCredentials */
+        GitCredentials: {
+            /**
+             * Ssh Key
+             * @description ssh: a private key (PEM/OpenSSH)
+             */
+            ssh_key?: string | null;
+            /**
+             * Token
+             * @description https: a token or password
+             */
+            token?: string | null;
+            /**
+             * Username
+             * @description https user (default x-access-token)
+             */
+            username?: string | null;
+        };
+        /** GitHubConfig */
+        GitHubConfig: {
+            /**
+             * Api Url
+             * @default https://api.github.com
+             */
+            api_url: string;
+            /**
+             * Issues
+             * @default true
+             */
+            issues: boolean;
+            /**
+             * Pull Requests
+             * @default true
+             */
+            pull_requests: boolean;
+            /**
+             * Repository
+             * @description owner/name
+             */
+            repository: string;
+        };
+        /** GitHubCredentials */
+        GitHubCredentials: {
+            /** Token */
+            token?: string | null;
+        };
+        /** GitHubSourceIn */
+        GitHubSourceIn: {
+            config: components["schemas"]["GitHubConfig"];
+            credentials?: components["schemas"]["GitHubCredentials"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Project
+             * @description default project if omitted
+             */
+            project?: string | null;
+            /**
+             * Schedule
+             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
+             */
+            schedule?: string | null;
+            /**
+             * Sync
+             * @description start a first sync right away
+             * @default false
+             */
+            sync: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "github";
+        };
+        /** GitSourceIn */
+        GitSourceIn: {
+            config: components["schemas"]["GitConfig"];
+            credentials?: components["schemas"]["GitCredentials"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Project
+             * @description default project if omitted
+             */
+            project?: string | null;
+            /**
+             * Schedule
+             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
+             */
+            schedule?: string | null;
+            /**
+             * Sync
+             * @description start a first sync right away
+             * @default false
+             */
+            sync: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "git";
         };
         /**
          * GroundingOut
@@ -1551,6 +1850,52 @@ export interface components {
             segments: number;
             /** Vector Bytes */
             vector_bytes: number;
+        };
+        /** LastSync */
+        LastSync: {
+            /** At */
+            at: string | null;
+            /**
+             * Deleted
+             * @default 0
+             */
+            deleted: number;
+            /** Error */
+            error?: string | null;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Segments Created
+             * @default 0
+             */
+            segments_created: number;
+            /**
+             * Segments Embedded
+             * @default 0
+             */
+            segments_embedded: number;
+            /**
+             * Skipped
+             * @default 0
+             */
+            skipped: number;
+            /** Status */
+            status: string | null;
+            /**
+             * Succeeded
+             * @default 0
+             */
+            succeeded: number;
+            /** Task Id */
+            task_id?: string | null;
+            /**
+             * Total
+             * @default 0
+             */
+            total: number;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1860,7 +2205,7 @@ export interface components {
              */
             projects?: string[] | null;
             /** Source Types */
-            source_types?: ("folder" | "upload")[] | null;
+            source_types?: ("folder" | "upload" | "git" | "github" | "google_drive" | "website")[] | null;
             /**
              * Sources
              * @description registered source ids or names
@@ -2016,6 +2361,96 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** SourceOut */
+        SourceOut: {
+            /** @description the sync under way, if any */
+            active_task: components["schemas"]["TaskOut"] | null;
+            /**
+             * Config
+             * @description the source's settings; never a secret or a server path
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Documents
+             * @description active documents from this source
+             */
+            documents: number;
+            /** Has Credentials */
+            has_credentials: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            last_sync: components["schemas"]["LastSync"] | null;
+            /** Name */
+            name: string;
+            /** Next Sync At */
+            next_sync_at: string | null;
+            /** Paused */
+            paused: boolean;
+            /** Project */
+            project: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Schedule */
+            schedule: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "folder" | "upload" | "git" | "github" | "google_drive" | "website";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** SourcePage */
+        SourcePage: {
+            /** Items */
+            items: components["schemas"]["SourceOut"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * SourcePatch
+         * @description Only the fields sent change; `schedule: null` removes the schedule, `credentials: null` the credentials.
+         */
+        SourcePatch: {
+            /**
+             * Config
+             * @description the whole config of the source's type
+             */
+            config?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Credentials
+             * @description replaces the stored credentials
+             */
+            credentials?: {
+                [key: string]: string;
+            } | null;
+            /** Name */
+            name?: string | null;
+            /** Paused */
+            paused?: boolean | null;
+            /** Schedule */
+            schedule?: string | null;
         };
         /** SsoExchange */
         SsoExchange: {
@@ -2576,6 +3011,74 @@ export interface components {
             name?: string | null;
             /** Password */
             password?: string | null;
+        };
+        /** WebsiteConfig */
+        WebsiteConfig: {
+            /** Exclude */
+            exclude?: string[];
+            /**
+             * Include
+             * @description URL path globs
+             */
+            include?: string[];
+            /**
+             * Max Pages
+             * @default 500
+             */
+            max_pages: number;
+            /**
+             * Requests Per Second
+             * @default 2
+             */
+            requests_per_second: number;
+            /** Sitemap Url */
+            sitemap_url?: string | null;
+            /**
+             * Start Url
+             * @description the first page; only its host is crawled
+             */
+            start_url: string;
+        };
+        /** WebsiteCredentials */
+        WebsiteCredentials: {
+            /**
+             * Authorization
+             * @description an Authorization header for an internal site
+             */
+            authorization?: string | null;
+        };
+        /** WebsiteSourceIn */
+        WebsiteSourceIn: {
+            config: components["schemas"]["WebsiteConfig"];
+            credentials?: components["schemas"]["WebsiteCredentials"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Project
+             * @description default project if omitted
+             */
+            project?: string | null;
+            /**
+             * Schedule
+             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
+             */
+            schedule?: string | null;
+            /**
+             * Sync
+             * @description start a first sync right away
+             * @default false
+             */
+            sync: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "website";
         };
     };
     responses: never;
@@ -6117,7 +6620,7 @@ export interface operations {
                 /** @description text in the title */
                 q?: string | null;
                 project?: string | null;
-                source_type?: ("folder" | "upload") | null;
+                source_type?: ("folder" | "upload" | "git" | "github" | "google_drive" | "website") | null;
                 status?: "active" | "error" | "deleted" | "all";
                 sort?: "-created_at" | "-updated_at" | "title";
             };
@@ -8570,6 +9073,739 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SegmentDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_sources_api_sources_get: {
+        parameters: {
+            query?: {
+                project?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourcePage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_source_api_sources_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GitSourceIn"] | components["schemas"]["GitHubSourceIn"] | components["schemas"]["DriveSourceIn"] | components["schemas"]["WebsiteSourceIn"] | components["schemas"]["FolderSourceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_source_api_sources__source_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_source_api_sources__source_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_source_api_sources__source_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourcePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    sync_source_api_sources__source_id__sync_post: {
+        parameters: {
+            query?: {
+                /** @description list everything, not only what changed */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */

@@ -25,7 +25,19 @@ export type Stats = S['StatsResponse'];
 export type ComponentHealth = S['ComponentHealth'];
 export type ErrorResponse = S['ErrorResponse'];
 
-export const SOURCE_TYPES: readonly SourceType[] = ['folder', 'upload'];
+// --- sources (generated) ---
+export type Source = S['SourceOut'];
+export type SourcePage = S['SourcePage'];
+export type SourcePatch = S['SourcePatch'];
+export type SourceCreate =
+  | S['GitSourceIn']
+  | S['GitHubSourceIn']
+  | S['DriveSourceIn']
+  | S['WebsiteSourceIn']
+  | S['FolderSourceIn'];
+export type SourceKind = SourceCreate['type'];
+
+export const SOURCE_TYPES: readonly SourceType[] = ['folder', 'upload', 'git', 'github', 'google_drive', 'website'];
 
 // --- chat stream events: the `data` of each named SSE event (generated from ChatStreamEvent) ---
 export type ChatStreamEvent = S['ChatStreamEvent'];

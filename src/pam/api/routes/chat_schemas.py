@@ -12,10 +12,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pam.api.schemas import SourceType
+
 
 class ChatFiltersIn(BaseModel):
     projects: list[str] | None = Field(default=None, max_length=50)
-    source_types: list[Literal["folder", "upload"]] | None = None
+    source_types: list[SourceType] | None = None
 
 
 # "Has a character that is not whitespace", whitespace being what Python's str.isspace() says (the

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from pam.api.deps import ScopeDep, ServicesDep
 from pam.api.routes.ingest_schemas import TaskOut
+from pam.api.schemas import SourceType
 from pam.services.documents import DocumentQuery
 from pam.store.types import utcnow
 
@@ -85,7 +86,7 @@ async def list_documents(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in the title")] = None,
     project: Annotated[str | None, Query(max_length=200)] = None,
-    source_type: Annotated[Literal["folder", "upload"] | None, Query()] = None,
+    source_type: Annotated[SourceType | None, Query()] = None,
     status: Annotated[Literal["active", "error", "deleted", "all"], Query()] = "active",
     sort: Annotated[Literal["-created_at", "-updated_at", "title"], Query()] = "-created_at",
 ) -> DocumentPage:

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from pam.api.deps import ScopeDep, ServicesDep, rate_limited
-from pam.api.schemas import DateTimeIn, IntIn
+from pam.api.schemas import DateTimeIn, IntIn, SourceType
 from pam.search.query_text import MAX_QUERY_CHARS
 from pam.services.search_scope import RequestedFilters
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["search"])
 
 class SearchFiltersIn(BaseModel):
     projects: list[str] | None = Field(default=None, max_length=50, description="project names")
-    source_types: list[Literal["folder", "upload"]] | None = None
+    source_types: list[SourceType] | None = None
     sources: list[str] | None = Field(
         default=None, max_length=50, description="registered source ids or names"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pam.errors import ParseError
 from pam.ingest.roots import is_within
-from pam.ingest.sources.base import SourceItem
+from pam.ingest.sources.base import Listing, SourceItem
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"}
 
@@ -47,6 +47,13 @@ class FolderSource:
         if self.include and not any(fnmatch.fnmatch(rel, g) for g in self.include):
             return False
         return not any(fnmatch.fnmatch(rel, g) for g in self.exclude)
+
+    def listing(self, cursor: str | None) -> Listing:
+        # A folder has no change feed: every run lists it whole and compares content hashes.
+        return Listing.full(self.list_items())
+
+    def close(self) -> None:
+        pass
 
     def list_items(self) -> Iterator[SourceItem]:
         if self.only is not None:

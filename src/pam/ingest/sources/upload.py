@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pam.errors import InvalidInput, ParseError
-from pam.ingest.sources.base import SourceItem
+from pam.ingest.sources.base import Listing, SourceItem
 
 # File systems allow 255 bytes per name (ext4, xfs, btrfs, tmpfs), counted in the encoded name.
 MAX_NAME_BYTES = 255
@@ -47,6 +47,12 @@ class UploadSource:
 
     def covers(self, source_id: str) -> bool:
         return source_id in self.names
+
+    def listing(self, cursor: str | None) -> Listing:
+        return Listing(list(self.list_items()))
+
+    def close(self) -> None:
+        pass
 
     def list_items(self) -> Iterator[SourceItem]:
         for name in self.names:
