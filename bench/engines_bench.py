@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from bench import common
 from pam.search.analyzer import AnalyzerName
 from pam.search.filters import IndexedSegment, SearchFilters, SegmentMeta
 from pam.search.fusion import rrf_fuse
@@ -56,7 +57,7 @@ from pam.search.vector_matrix import VectorMatrix
 
 HERE = Path(__file__).resolve().parent
 
-SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
+SCIFACT = common.SCIFACT
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results" / "engines.json"
 NO_FILTER = SearchFilters()

@@ -20,6 +20,7 @@ AuthMode = Literal["none", "required"]
 SearchMode = Literal["hybrid", "keyword", "vector"]
 IndexChoice = Literal["auto", "embedded", "postgres"]
 QueueChoice = Literal["auto", "local", "redis"]
+EmbedProvider = Literal["minilm", "openai"]
 
 
 class Settings(BaseSettings):
@@ -67,6 +68,17 @@ class Settings(BaseSettings):
     # onnxruntime threads per model run, and how many runs go in parallel (default: one per core).
     embed_threads: int | None = Field(default=None, ge=1)
     embed_workers: int | None = Field(default=None, ge=1, le=64)
+    # The embedding model: the packaged MiniLM (offline), or any OpenAI-compatible /embeddings endpoint
+    # (OpenAI, Ollama, vLLM, TEI). Changing it re-embeds everything in the background; the old vectors
+    # serve until the new ones are complete.
+    embed_provider: EmbedProvider = "minilm"
+    embed_model: str | None = Field(default=None, description="model name for PAM_EMBED_PROVIDER=openai")
+    embed_base_url: str | None = Field(default=None, description="e.g. http://localhost:11434/v1 (Ollama)")
+    embed_api_key: SecretStr | None = None
+    embed_dimensions: int | None = Field(default=None, ge=2, le=16_000, description="ask for shorter vectors")
+    # Chunks are sized in tokens of the packaged tokenizer for every model, so a model change keeps them.
+    embed_max_tokens: int = Field(default=254, ge=16, le=8192)
+    embed_timeout_s: float = Field(default=30.0, gt=0)
 
     # Retrieval
     rrf_k: int = Field(default=60, ge=1)

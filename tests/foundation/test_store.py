@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, insert, inspect, select
 
 from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
@@ -135,21 +136,31 @@ async def test_upgrading_a_database_with_documents_keeps_every_segment(database_
             )
             s.add(doc)
             await s.flush()
-            for i in range(3):
-                s.add(
-                    Segment(
-                        document_id=doc.id,
-                        project_id=project.id,
-                        position=i,
-                        content=f"part {i}",
-                        content_hash=f"h{i}",
-                        section_path="",
-                        segment_type="text",
-                        char_start=0,
-                        char_end=6,
-                        token_count=2,
-                    )
-                )
+            # Core inserts of the columns revision 0003 had: the ORM model has later columns too.
+            await s.execute(
+                insert(Segment.__table__),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "document_id": doc.id,
+                        "project_id": project.id,
+                        "position": i,
+                        "content": f"part {i}",
+                        "content_hash": f"h{i}",
+                        "section_path": "",
+                        "segment_type": "text",
+                        "char_start": 0,
+                        "char_end": 6,
+                        "token_count": 2,
+                        "embedding": b"\x00\x00\x80\x3f" * 4,
+                        "embedding_model": "m",
+                        "metadata": {},
+                        "created_at": datetime.now(UTC),
+                        "updated_at": datetime.now(UTC),
+                    }
+                    for i in range(3)
+                ],
+            )
     finally:
         await engine.dispose()
     await _upgrade(database_url)
@@ -158,6 +169,8 @@ async def test_upgrading_a_database_with_documents_keeps_every_segment(database_
         async with create_session_factory(engine)() as s:
             assert await s.scalar(select(func.count()).select_from(Segment)) == 3
             assert await s.scalar(select(func.count()).select_from(Document)) == 1
+            # Every stored vector gets its dimension recorded beside it.
+            assert set(await s.scalars(select(Segment.embedding_dim))) == {4}
         async with engine.connect() as conn:
             columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("documents"))}
         assert "owner" not in columns

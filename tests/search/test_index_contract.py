@@ -97,8 +97,8 @@ async def _embedded(tmp_path: Path, url: str) -> AsyncIterator[Env]:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    projects = await make_projects(sessions)
     embedder = EMBEDDERS["embedded"]
+    projects = await make_projects(sessions, embedder)
     opened: list[EmbeddedIndex] = []
 
     async def open_index() -> EmbeddedIndex:
@@ -129,8 +129,8 @@ async def _postgres(url: str) -> AsyncIterator[Env]:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    projects = await make_projects(sessions)
     embedder = EMBEDDERS["postgres"]
+    projects = await make_projects(sessions, embedder)
     opened: list[PostgresIndex] = []
 
     async def open_index() -> PostgresIndex:

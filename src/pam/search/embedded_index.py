@@ -6,7 +6,9 @@ with its own commit. After a crash it replays from that seq: replay is idempoten
 document is re-read whole from the database (delete it, add its current segments).
 
 The vector matrix lives in memory: it is loaded from the database at start (at the outbox seq
-read in the same snapshot) and then follows the outbox like the keyword index.
+read in the same snapshot) and then follows the outbox like the keyword index. It holds vectors of
+one embedding model, the active one (`feed.active_space`); when another model becomes active, a new
+matrix is loaded while the old one keeps answering, then replaces it in one assignment.
 
 Only one process can hold tantivy's writer lock. A process that cannot get it (a CLI command
 beside a running server) leaves keyword updates to the holder and only reloads its reader.
@@ -40,9 +42,11 @@ STALE_AFTER_S = 60
 
 class EmbeddedIndex:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], index_dir: Path, dim: int) -> None:
+        """`dim` is the vectors' length until the database names an active model (then its own)."""
         self.sessions = sessions
         self.dim = dim
         self.keyword_index = self._open_keyword(index_dir / "keyword")
+        self.space: feed.VectorSpace | None = None
         self.vectors = VectorMatrix(dim)
         self._vector_seq = 0
         self._lock = asyncio.Lock()
@@ -65,21 +69,49 @@ class EmbeddedIndex:
     def generation(self) -> int:
         return min(self.keyword_index.applied_seq(), self._vector_seq)
 
+    @property
+    def vector_model(self) -> str | None:
+        return None if self.space is None else self.space.model
+
     async def start(self) -> None:
-        async with self.sessions() as s, s.begin():
-            # One read transaction: the seq and the rows come from the same snapshot.
-            seq = await feed.max_seq(s)
-            batches = await feed.all_segments(s, self.dim)
-        for batch in batches:
-            self.vectors.upsert(
-                [x.segment_id for x in batch.segments], batch.vectors, [x.meta for x in batch.segments]
-            )
-        self._vector_seq = seq
-        log.info("vector_matrix_loaded", segments=len(self.vectors), seq=seq)
+        self.space, self.vectors, self._vector_seq = await self._load_vectors()
+        log.info("vector_matrix_loaded", segments=len(self.vectors), seq=self._vector_seq)
         await self.sync()
+
+    async def _load_vectors(self) -> tuple[feed.VectorSpace | None, VectorMatrix, int]:
+        async with self.sessions() as s, s.begin():
+            # One read transaction: the model, the seq and the rows come from the same snapshot.
+            space = await feed.active_space(s)
+            seq = await feed.max_seq(s)
+            batches = await feed.all_segments(s, space)
+        matrix = VectorMatrix(space.dim if space is not None else self.dim)
+        for batch in batches:
+            self._upsert(matrix, batch)
+        return space, matrix, seq
+
+    @staticmethod
+    def _upsert(matrix: VectorMatrix, batch: feed.SegmentBatch) -> None:
+        segments, vectors = batch.with_vectors()
+        if segments:
+            matrix.upsert([x.segment_id for x in segments], vectors, [x.meta for x in segments])
+
+    async def _follow_model(self) -> None:
+        """Another model became active: load its vectors beside the old ones, then swap them in."""
+        async with self.sessions() as s:
+            space = await feed.active_space(s)
+        if space == self.space:
+            return
+        loaded, matrix, _ = await self._load_vectors()
+        # The outbox is replayed from the old matrix's seq: documents are re-read whole, so what the
+        # new matrix already holds is applied again harmlessly.
+        self.space, self.vectors = loaded, matrix
+        log.info(
+            "vector_model_switched", model=None if loaded is None else loaded.model, segments=len(matrix)
+        )
 
     async def sync(self) -> int:
         async with self._lock:
+            await self._follow_model()
             while True:
                 after = min(self.keyword_index.applied_seq(), self._vector_seq)
                 async with self.sessions() as s:
@@ -90,18 +122,13 @@ class EmbeddedIndex:
                         doc_ids, last = await feed.changed_documents(s, after, OUTBOX_PAGE)
                     if last <= after:
                         break
-                    batch = await feed.segments_of(s, doc_ids, self.dim)
+                    batch = await feed.segments_of(s, doc_ids, self.space)
                 ids = [str(d) for d in doc_ids]
                 if self.keyword_index.applied_seq() < last:
                     await asyncio.to_thread(self._apply_keyword, ids, batch, last)
                 if self._vector_seq < last:
                     self.vectors.delete_documents(ids)
-                    if batch.segments:
-                        self.vectors.upsert(
-                            [x.segment_id for x in batch.segments],
-                            batch.vectors,
-                            [x.meta for x in batch.segments],
-                        )
+                    self._upsert(self.vectors, batch)
                     self._vector_seq = last
                 if not self._keyword_writable:
                     break
@@ -125,7 +152,16 @@ class EmbeddedIndex:
     async def keyword(self, query: str, filters: SearchFilters, limit: int) -> Hits:
         return await asyncio.to_thread(self.keyword_index.search, query, filters, limit)
 
-    async def vector(self, query_vector: npt.NDArray[np.float32], filters: SearchFilters, limit: int) -> Hits:
+    async def vector(
+        self,
+        query_vector: npt.NDArray[np.float32],
+        filters: SearchFilters,
+        limit: int,
+        *,
+        model: str | None = None,
+    ) -> Hits:
+        if self.space is None or (model is not None and model != self.space.model):
+            return []  # never compare a query vector with another model's vectors
         return self.vectors.search(query_vector, filters, limit)
 
     def snippet(self, query: str, text: str, max_chars: int = 240) -> str:
