@@ -36,8 +36,12 @@ class Settings(BaseSettings):
     # Connections each process keeps open to the database, and extra ones it may open under load.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
-    # `auto`: PostgreSQL's own index (tsvector BM25 + pgvector) on PostgreSQL, the embedded one on SQLite.
+    # `embedded`: tantivy + in-memory vectors beside each server (with PostgreSQL: a replica per server, fed
+    # from the outbox); `postgres`: PostgreSQL's own index (tsvector BM25 + pgvector). `auto`: embedded.
     search_index: IndexChoice = "auto"
+    index_dir: Path | None = Field(
+        default=None, description="where this server keeps its search index; default: <data dir>/index"
+    )
     # `auto`: the Redis queue (run `pam worker`) when PAM_REDIS_URL is set, else tasks run in the server.
     task_queue: QueueChoice = "auto"
     worker_concurrency: int = Field(
@@ -127,9 +131,13 @@ class Settings(BaseSettings):
 
     @property
     def effective_search_index(self) -> Literal["embedded", "postgres"]:
-        if self.search_index != "auto":
-            return self.search_index
-        return "embedded" if self.is_sqlite else "postgres"
+        # The embedded index answers hybrid queries in milliseconds where PostgreSQL's takes 100-200 ms
+        # (bench/results/postgres.md), so it is the default with PostgreSQL too, as one replica per server.
+        return "embedded" if self.search_index == "auto" else self.search_index
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"
 
     @property
     def effective_task_queue(self) -> Literal["local", "redis"]:

@@ -40,6 +40,8 @@ from pam.store.types import utcnow
 log = structlog.get_logger("pam.index")
 OUTBOX_PAGE = 500
 STALE_AFTER_S = 60
+CATCH_UP_RETRY_S = 5.0
+CATCH_UP_WAIT_S = 5.0  # how long a starting server waits for its replica before answering "catching up"
 SAVE_EVERY_S = 300.0  # the vector snapshot on disk is at most this old (plus the outbox replayed on start)
 DEFAULT_ANN = HnswSettings()
 
@@ -103,13 +105,26 @@ class EmbeddedIndex:
         `health()` says "catching up" (a new replica joining from an empty disk).
         """
         if background:
-            self._catch_up = asyncio.create_task(self._start(), name="index-catch-up")
+            self._catch_up = asyncio.create_task(self._start_until_done(), name="index-catch-up")
+            # A small index is ready in a moment: answer from the first request rather than with 503s.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._caught_up.wait()), timeout=CATCH_UP_WAIT_S)
             return
         await self._start()
 
+    async def _start_until_done(self) -> None:
+        while True:
+            try:
+                await self._start()
+                return
+            except Exception:  # the database away at start: try again, health says catching up meanwhile
+                log.exception("index_catch_up_failed")
+                await asyncio.sleep(CATCH_UP_RETRY_S)
+
     async def _start(self) -> None:
         started = time.perf_counter()
-        self.space, self.vectors, self._vector_seq = await self._load_vectors()
+        async with self._lock:  # a sync started meanwhile (the follower) waits for the loaded state
+            self.space, self.vectors, self._vector_seq = await self._load_vectors()
         log.info("vector_matrix_loaded", segments=len(self.vectors), seq=self._vector_seq)
         await self.sync()
         self._caught_up.set()
@@ -169,7 +184,8 @@ class EmbeddedIndex:
         """Write the vectors (and their graph) to disk if they changed, so a restart loads them."""
         async with self._lock:
             space, seq = self.space, self._vector_seq
-            if space is None or seq == self._saved_seq:
+            # A process sharing another's index directory (it holds tantivy's writer) leaves saving to it.
+            if space is None or seq == self._saved_seq or not self._keyword_writable:
                 return
             await asyncio.to_thread(vector_store.save, self.vector_dir, self.vectors, space.model, seq)
             self._saved_seq, self._saved_at = seq, time.monotonic()
@@ -246,13 +262,7 @@ class EmbeddedIndex:
     async def health(self) -> ComponentStatus:
         started = time.perf_counter()
         if not self._caught_up.is_set() and self._catch_up is not None:
-            failed = self._catch_up.done() and self._catch_up.exception() is not None
-            return ComponentStatus(
-                status="down" if failed else "catching_up",
-                detail="catching up failed (see the log)"
-                if failed
-                else f"catching up: {len(self.vectors)} segments loaded",
-            )
+            return ComponentStatus(status="catching_up", detail="catching up with the database")
         async with self.sessions() as s:
             latest = await feed.max_seq(s)
             oldest = await feed.oldest_pending(s, self.generation)

@@ -56,6 +56,10 @@ from pam.store.migrate import ensure_schema
 log = structlog.get_logger("pam.services")
 FOLLOW_INTERVAL_S = 2.0
 MIN_SYNC_GAP_S = 1.0
+# With PostgreSQL, other processes write (workers, other servers) and each server's replica must show
+# their documents within 2 s (p95): poll the outbox often; an idle poll is two indexed one-row reads.
+SHARED_FOLLOW_INTERVAL_S = 0.25
+SHARED_MIN_SYNC_GAP_S = 0.25
 
 
 @dataclass
@@ -90,8 +94,11 @@ class Services:
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    async def start(cls, settings: Settings, *, run_tasks: bool = True) -> Services:
-        """Build everything. `run_tasks=False` (one-shot CLI commands) leaves interrupted tasks alone."""
+    async def start(
+        cls, settings: Settings, *, run_tasks: bool = True, serves_search: bool = True
+    ) -> Services:
+        """Build everything. `run_tasks=False` (one-shot CLI commands, workers) leaves interrupted tasks
+        alone; `serves_search=False` (`pam worker`) keeps no search replica."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         llm = build_llm(settings)  # first: a misconfigured provider fails before anything is opened
         url = settings.resolved_database_url
@@ -118,7 +125,9 @@ class Services:
                 known_specs={recipe_model_id(MINILM_MODEL_ID): {"provider": "minilm"}},
             )
             await embeddings.start()
-            index = await open_index(settings, sessions, embeddings.active_dim)
+            index = await open_index(
+                settings, sessions, embeddings.active_dim, serves_search=serves_search, background=run_tasks
+            )
         except BaseException:
             if redis is not None:
                 await redis.close()
@@ -220,16 +229,19 @@ class Services:
         one index commit per `MIN_SYNC_GAP_S`) keeps tantivy's commits and merges off the cores the
         embedder needs. Search stays consistent either way: it only sees what the index applied.
         """
+        shared = not self.settings.is_sqlite
+        interval = SHARED_FOLLOW_INTERVAL_S if shared else FOLLOW_INTERVAL_S
+        gap = SHARED_MIN_SYNC_GAP_S if shared else MIN_SYNC_GAP_S
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._index_dirty.wait(), timeout=FOLLOW_INTERVAL_S)
+                await asyncio.wait_for(self._index_dirty.wait(), timeout=interval)
             self._index_dirty.clear()
             try:
                 await self.embeddings.refresh()
                 await self.index.sync()
             except Exception:
                 log.exception("index_sync_failed")
-            await asyncio.sleep(MIN_SYNC_GAP_S)
+            await asyncio.sleep(gap)
 
     async def sync_index(self) -> int:
         return await self.index.sync()
