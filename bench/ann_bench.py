@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from bench import common
-from bench.engines_bench import ann_vectors
+from bench.engines_bench import CACHE, ann_vectors
 
 M = 32
 EF_CONSTRUCTION = 128
@@ -151,7 +151,46 @@ class Usearch:
         return keys[allowed[keys]][:DEPTH]
 
 
-LIBRARIES = {"faiss": Faiss, "faiss_sq8": FaissSQ8, "hnswlib": Hnswlib, "usearch": Usearch}
+class Ours:
+    """PAM's VectorMatrix (faiss HNSW SQ8 + exact re-scoring, a graph per big project) with its defaults."""
+
+    name = "ours (VectorMatrix)"
+
+    def __init__(self, vecs: np.ndarray) -> None:
+        from datetime import UTC, datetime
+
+        from pam.search.filters import SearchFilters, SegmentMeta
+        from pam.search.vector_graph import HnswSettings
+        from pam.search.vector_matrix import VectorMatrix
+
+        when = datetime(2024, 1, 1, tzinfo=UTC)
+        self.matrix = VectorMatrix(vecs.shape[1], HnswSettings(links=M, build_breadth=EF_CONSTRUCTION))
+        for start in range(0, len(vecs), 50_000):
+            rows = range(start, min(start + 50_000, len(vecs)))
+            self.matrix.upsert(
+                [str(r) for r in rows],
+                vecs[start : rows.stop],
+                [
+                    SegmentMeta(
+                        f"d{r // 8}", f"p{(r // 8) % PROJECTS}", "file", "s", f"d{r // 8}.md", (), when
+                    )
+                    for r in rows
+                ],
+            )
+        self.everything = SearchFilters()
+        self.one_project = SearchFilters(project_ids=frozenset({"p0"}))
+        self.settings = HnswSettings
+
+    def search(self, q: np.ndarray, ef: int, allowed: np.ndarray | None) -> np.ndarray:
+        from dataclasses import replace
+
+        for graph in self.matrix._graphs():
+            graph.graph.settings = replace(graph.graph.settings, search_breadth=ef)
+        flt = self.everything if allowed is None else self.one_project
+        return np.asarray([int(i) for i, _ in self.matrix.search(q, flt, DEPTH)], dtype=np.int64)
+
+
+LIBRARIES = {"ours": Ours, "faiss": Faiss, "faiss_sq8": FaissSQ8, "hnswlib": Hnswlib, "usearch": Usearch}
 
 
 def _exact(vecs: np.ndarray, q: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
@@ -162,9 +201,41 @@ def _exact(vecs: np.ndarray, q: np.ndarray, allowed: np.ndarray | None) -> np.nd
     return top[np.isfinite(scores[top])]
 
 
+def _scifact_base() -> tuple[np.ndarray, int]:
+    """The SciFact abstracts' vectors: the whole cache, or the parts embedded so far (how many is reported)."""
+    whole = CACHE / "scifact_vectors.npy"
+    if whole.exists():
+        base = np.load(whole)
+    else:
+        base = np.concatenate([np.load(p) for p in sorted(CACHE.glob("scifact_vectors.part*.npy"))])
+    return base, len(base)
+
+
+def derived_vectors(
+    size: int, queries_n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """engines_bench's SciFact-derived vectors (two real abstracts mixed, plus noise), from `_scifact_base`."""
+    base, used = _scifact_base()
+    queries = np.load(CACHE / "scifact_test_query_vectors.npy")[:queries_n]
+    out = np.empty((size, base.shape[1]), dtype=np.float32)
+    out[: min(size, len(base))] = base[:size]
+    for start in range(len(base), size, 100_000):
+        count = min(100_000, size - start)
+        weight = rng.uniform(0.5, 1.0, (count, 1)).astype(np.float32)
+        mixed = weight * base[rng.integers(0, len(base), count)]
+        mixed += (1 - weight) * base[rng.integers(0, len(base), count)]
+        mixed += 0.02 * rng.standard_normal((count, base.shape[1]), dtype=np.float32)
+        out[start : start + count] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+    return out, queries, used
+
+
 def run_size(size: int, libs: list[str], efs: list[int], queries_n: int, kind: str) -> dict[str, Any]:
     rng = np.random.default_rng(7)
-    vecs, queries = ann_vectors(kind, size, queries_n, rng)
+    base_docs = None
+    if kind == "scifact":
+        vecs, queries, base_docs = derived_vectors(size, queries_n, rng)
+    else:
+        vecs, queries = ann_vectors(kind, size, queries_n, rng)
     allowed = (
         np.arange(size) // 8
     ) % PROJECTS == 0  # 8 segments per document, documents spread over projects
@@ -175,6 +246,8 @@ def run_size(size: int, libs: list[str], efs: list[int], queries_n: int, kind: s
     exact_cost = _timed(lambda i: _exact(vecs, queries[i], None), min(30, queries_n))
     report: dict[str, Any] = {
         "segments": size,
+        "vectors": kind,
+        "scifact_abstracts_mixed": base_docs,
         "queries": queries_n,
         "exact_numpy": exact_cost,
         "libraries": {},
@@ -184,6 +257,9 @@ def run_size(size: int, libs: list[str], efs: list[int], queries_n: int, kind: s
         c0, w0 = time.process_time(), time.perf_counter()
         engine = LIBRARIES[lib](vecs)
         build = {"cpu_s": round(time.process_time() - c0, 1), "wall_s": round(time.perf_counter() - w0, 1)}
+        if isinstance(engine, Ours):
+            build["bytes_per_segment"] = round(engine.matrix.nbytes / size, 1)
+            build["project_graphs"] = len(engine.matrix.project_graphs)
         rows = []
         for ef in efs:
             for label, mask in (("none", None), ("project_10pct", allowed)):
@@ -205,7 +281,7 @@ def run_size(size: int, libs: list[str], efs: list[int], queries_n: int, kind: s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000")
-    parser.add_argument("--libs", default="faiss,faiss_sq8,hnswlib,usearch")
+    parser.add_argument("--libs", default="ours,faiss,faiss_sq8,hnswlib,usearch")
     parser.add_argument("--ef", default="64,128,256,512")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(
