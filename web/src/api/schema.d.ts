@@ -741,7 +741,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "degraded" | "down" | "disabled";
+            status: "ok" | "degraded" | "down" | "disabled" | "catching_up";
         };
         /** ConversationDetail */
         ConversationDetail: {
@@ -994,7 +994,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "degraded" | "down";
+            status: "ok" | "degraded" | "down" | "catching_up";
             /** Version */
             version: string;
         };
