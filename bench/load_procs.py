@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from tests.servers import redis_answers, redis_command
+from tests.servers import redis_answers, redis_command, redis_server_binary
 
 STOP_GRACE_S = 10.0
 
@@ -114,12 +113,10 @@ def _signal_group(managed: Managed, sig: signal.Signals) -> None:
 
 
 class RedisProcess:
-    """`redis-server` on a free loopback port, no persistence (as `RedisServer` in tests/conftest.py)."""
+    """`redis-server` on a free loopback port, no persistence (as `RedisServer` in tests/servers.py)."""
 
     def __init__(self, procs: Processes, work_dir: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        binary = redis_server_binary()
         self.port = free_port()
         data = work_dir / "redis"
         data.mkdir()

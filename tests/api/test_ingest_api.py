@@ -83,21 +83,24 @@ async def test_task_list_pages_with_a_cursor_cover_every_task_once(api: Harness)
     assert created == sorted(created, reverse=True)
 
 
-async def test_task_detail_lists_each_document_and_its_errors(api: Harness) -> None:
+async def test_task_detail_lists_each_document_its_errors_and_its_skips(api: Harness) -> None:
     folder = api.folder()
     small_docs(folder, 2, "bittern")
-    write(folder, {"empty.md": b""})
+    write(folder, {"empty.md": b"", "broken.pdf": b"%PDF-1.7 not really a PDF"})
 
     task = await api.ingest(folder)
 
-    assert task["items_total"] == 3
+    assert task["items_total"] == 4
     by_path = {item["path"]: item for item in task["items"]}
-    assert set(by_path) == {"note-000.md", "note-001.md", "empty.md"}
+    assert set(by_path) == {"note-000.md", "note-001.md", "empty.md", "broken.pdf"}
     for name in ("note-000.md", "note-001.md"):
         assert by_path[name]["stage"] == "done"
         assert by_path[name]["document_id"] is not None and by_path[name]["segments"] >= 1
-    assert by_path["empty.md"]["stage"] == "failed" and by_path["empty.md"]["error_code"] == "empty"
-    assert [(e["path"], e["error_code"]) for e in task["errors"]] == [("empty.md", "empty")]
+    assert (by_path["empty.md"]["stage"], by_path["empty.md"]["error_code"]) == ("skipped", "empty")
+    assert (by_path["broken.pdf"]["stage"], by_path["broken.pdf"]["error_code"]) == ("failed", "corrupt")
+    assert [(e["path"], e["error_code"]) for e in task["errors"]] == [("broken.pdf", "corrupt")]
+    assert [(s["path"], s["error_code"]) for s in task["skips"]] == [("empty.md", "empty")]
+    assert (task["succeeded"], task["skipped"], task["failed"]) == (2, 1, 1)
 
 
 async def test_progress_events_stream_progress_then_exactly_one_done_with_errors(api: Harness) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.cli.workspace import Workspace
 
 INGEST_KEYS = {
     "task_id",
@@ -24,38 +21,8 @@ INGEST_KEYS = {
     "segments_embedded",
     "elapsed_s",
     "errors",
+    "skips",
 }
-
-
-@dataclass
-class Workspace:
-    root: Path  # the only ingestion root
-    data: Path
-    cwd: Path  # no .env here
-
-    def run(self, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
-        env |= {
-            "PAM_DATA_DIR": str(self.data),
-            "PAM_INGEST_ROOTS": str(self.root),
-            "PAM_LOG_LEVEL": "warning",
-            "NO_COLOR": "1",
-            "COLUMNS": "200",
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "pam.cli.main", *args],
-            cwd=self.cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def run_json(self, *args: str, expect: int = 0) -> Any:
-        done = self.run(*args)
-        assert done.returncode == expect, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
-        return json.loads(done.stdout)
 
 
 @dataclass

@@ -124,7 +124,6 @@ async def test_the_task_completes_and_the_good_files_are_ingested(ingested: Inge
 @pytest.mark.parametrize(
     ("path", "code"),
     [
-        ("empty.md", "empty"),
         ("random.pdf", "corrupt"),
         ("encrypted.pdf", "encrypted"),
         ("huge.txt", "too_large"),
@@ -139,6 +138,13 @@ async def test_broken_file_is_a_per_file_error_with_its_reason(
     assert (item["stage"], item["error_code"]) == ("failed", code)
     assert item["error"] and item["document_id"] is None
     assert path in {e["path"] for e in ingested.task["errors"]}
+
+
+async def test_an_empty_file_is_skipped_with_its_reason_not_failed(ingested: Ingested) -> None:
+    item = ingested.item("empty.md")
+    assert (item["stage"], item["error_code"], item["document_id"]) == ("skipped", "empty", None)
+    assert "empty.md" in {s["path"] for s in ingested.task["skips"]}
+    assert "empty.md" not in {e["path"] for e in ingested.task["errors"]}
 
 
 async def test_a_symlink_that_escapes_the_root_is_not_read(ingested: Ingested) -> None:

@@ -161,6 +161,10 @@ describe('PAM Context web UI (auth none, sample handbook)', { timeout: 900_000 }
       await errors.first().waitFor();
       assert.equal(await errors.count(), 1);
       assert.match(await errors.first().innerText(), /broken\.pdf/);
+      assert.match(text, /1 skipped/);
+      const skips = resumed.getByTestId('task-skip');
+      assert.equal(await skips.count(), 1);
+      assert.match(await skips.first().innerText(), /diagram\.png: PAM does not read \.png files/);
     } finally {
       await context.close();
     }

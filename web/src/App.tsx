@@ -7,8 +7,10 @@ import { DocumentsPage } from './documents/DocumentsPage';
 import { NavBar } from './NavBar';
 import { useRouter } from './router/RouterContext';
 
+const isChat = (path: string) => path === '/' || path === '/chat' || path.startsWith('/chat/');
+
 function Page({ path }: { path: string }) {
-  if (path === '/' || path === '/chat' || path.startsWith('/chat/')) return <ChatPage />;
+  if (isChat(path)) return <ChatPage />;
   if (path === '/documents') return <DocumentsPage />;
   if (path === '/admin') return <AdminPage />;
   return (
@@ -31,7 +33,8 @@ export function App() {
       </a>
       <NavBar />
       <main id="main" tabIndex={-1}>
-        <ErrorBoundary key={path.startsWith('/chat') ? '/chat' : path}>
+        {/* One key per page, not per URL: a new conversation's URL must not remount the chat mid-answer. */}
+        <ErrorBoundary key={isChat(path) ? '/chat' : path}>
           <Page path={path === '/login' ? '/' : path} />
         </ErrorBoundary>
       </main>

@@ -23,6 +23,8 @@ def print_json(payload: object) -> None:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     import typer
+    from rich.markup import escape
 
-    stderr().print(f"[bold red]error:[/] {message}")
+    # Escaped: a message may quote a path or a name holding "[...]", which is not markup.
+    stderr().print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)

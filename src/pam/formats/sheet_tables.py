@@ -12,6 +12,8 @@ class LoadLimits:
     max_columns: int = 512
     # Spreadsheet cells scanned per sheet (rows x used columns); bigger sheets are cut.
     max_sheet_cells: int = 5_000_000
+    # Cells inside merged ranges per workbook: openpyxl makes an object for each one when it loads.
+    max_merged_cells: int = 100_000
     samples_per_column: int = 5
     max_sample_chars: int = 80
 

@@ -29,7 +29,7 @@ from pam.errors import ParseError
 from pam.ingest.chunker import Chunker
 from pam.ingest.embedding_text import embedding_text, recipe_model_id
 from pam.ingest.parsers.registry import ParserRegistry
-from pam.ingest.prepare import PreparedDocument, parse_and_chunk, read_item
+from pam.ingest.prepare import PreparedDocument, is_skip, parse_and_chunk, read_item
 from pam.ingest.progress import TaskProgress
 from pam.ingest.sources.base import SourceConnector, SourceItem
 from pam.ingest.table_sink import TableSink
@@ -45,7 +45,11 @@ _DONE = object()
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the writer must record for one item."""
+    """What the writer must record for one item.
+
+    Skipped without a reason: unchanged since it was last ingested. Skipped with a reason
+    (`error_code`, `error`): a file we do not read. Neither prepared nor skipped: failed.
+    """
 
     item: SourceItem
     prepared: PreparedDocument | None = None
@@ -196,7 +200,7 @@ class IngestRun:
                 timeout=self.deps.parse_timeout_s,
             )
         except ParseError as exc:
-            return Outcome(item, error_code=exc.code, error=exc.message)
+            return Outcome(item, skipped=is_skip(exc), error_code=exc.code, error=exc.message)
         except TimeoutError:
             return Outcome(item, error_code="timeout", error="parsing took longer than the time limit")
         except Exception as exc:  # a parser bug must cost one file, not the task
@@ -301,8 +305,10 @@ class IngestRun:
                         segments_embedded=outcome.prepared.embedded,
                     )
                 elif outcome.skipped:
-                    values |= {"stage": "skipped"}
+                    values |= {"stage": "skipped", "error_code": outcome.error_code, "error": outcome.error}
                     self.progress.add(skipped=1)
+                    if outcome.error:  # an indexed file that is now empty keeps its last text, flagged
+                        await _mark_document_error(s, self.source.id, item.source_id, outcome.error)
                 else:
                     values |= {"stage": "failed", "error_code": outcome.error_code, "error": outcome.error}
                     self.progress.add(failed=1)

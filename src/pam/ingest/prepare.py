@@ -1,7 +1,10 @@
 """Turn one source item into chunks ready to embed: read, hash, parse, chunk.
 
 Runs in a worker thread (it is CPU and I/O bound). Every failure is a `ParseError` with a
-reason code, which the pipeline records as that file's error.
+reason code. Two codes mean "not a file we read", and the pipeline records them as skipped with
+that reason: `unsupported` (an image, a binary, an extension no parser claims, a file without an
+extension that is not text) and `empty` (no bytes, or no text in them). Any other code is a file
+we tried to read and could not: a failure.
 """
 
 from __future__ import annotations
@@ -11,8 +14,15 @@ from dataclasses import dataclass, field
 
 from pam.errors import ParseError
 from pam.ingest.chunker import Chunk, Chunker
-from pam.ingest.parsers.registry import ParserRegistry
+from pam.ingest.parsers.registry import ParserRegistry, unsupported_type
 from pam.ingest.sources.base import SourceConnector, SourceItem
+
+SKIP_CODES = frozenset({"unsupported", "empty"})
+
+
+def is_skip(error: ParseError) -> bool:
+    """Whether `error` says the file is not one we read (skipped), rather than one we could not read."""
+    return error.code in SKIP_CODES
 
 
 @dataclass(slots=True)
@@ -60,11 +70,11 @@ def parse_and_chunk(
     *,
     keep_bytes: bool = False,
 ) -> PreparedDocument:
+    if not data or data.isspace():
+        raise ParseError("the file is empty", code="empty")
     parser = parsers.for_filename(item.name)
     if parser is None:
-        raise ParseError("this file type is not supported", code="unsupported")
-    if not data:
-        raise ParseError("the file is empty", code="empty")
+        raise ParseError(unsupported_type(item.name), code="unsupported")
     parsed = parser.parse(data, item.name)
     chunks = chunker.chunk(parsed)
     if not chunks:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pam.access import AccessScope
 from pam.errors import InvalidInput, NotFound, PayloadTooLarge
 from pam.ingest.dispatch import TaskDispatch
-from pam.ingest.roots import resolve_under_roots
+from pam.ingest.roots import display_path, resolve_under_roots
 from pam.ingest.sources.upload import safe_filename
 from pam.services.projects import DEFAULT_PROJECT
 from pam.store.keyset import Keyset, Page, keyset_page
@@ -38,12 +38,14 @@ class Upload:
 
 @dataclass(frozen=True, slots=True)
 class TaskReport:
-    """A task with its per-document rows (the first `items_limit`, by path) and every failure."""
+    """A task with its per-document rows (the first `items_limit`, by path), every failure and every
+    file skipped with a reason (a type PAM does not read, no text; unchanged files carry no reason)."""
 
     task: IngestionTask
     items: list[TaskItem]
     items_total: int
     errors: list[TaskItem]
+    skips: list[TaskItem]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +173,6 @@ class IngestionService:
         return names
 
 
-def display_path(folder: Path, root: Path) -> str:
-    relative = folder.relative_to(root).as_posix()
-    name = root.name or "root"
-    return name if relative == "." else f"{name}/{relative}"
-
-
 def _write_files(folder: Path, names: list[str], uploads: list[Upload]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, upload in zip(names, uploads, strict=True):
@@ -224,4 +220,9 @@ async def _report(
             or 0
         ),
         errors=list(await session.scalars(items.where(TaskItem.stage == "failed").limit(errors_limit))),
+        skips=list(
+            await session.scalars(
+                items.where(TaskItem.stage == "skipped", TaskItem.error_code.is_not(None)).limit(errors_limit)
+            )
+        ),
     )

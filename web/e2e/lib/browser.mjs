@@ -1,25 +1,13 @@
-// Debian's chromium driven by playwright-core (no browser download).
+// Chromium driven by playwright-core (no browser download; chromiumBinary.mjs says which Chromium).
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumLaunch } from './chromiumBinary.mjs';
 import { SCREENSHOT_DIR } from './paths.mjs';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
-
 export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    timeout: 60_000,
-  });
+  const { executablePath, args, env } = await chromiumLaunch();
+  return chromium.launch({ executablePath, args, env, timeout: 60_000 });
 }
 
 export async function newPage(browser, baseURL) {

@@ -1,4 +1,5 @@
-// Test data on disk: a folder to ingest with many distinct documents and one that cannot be parsed.
+// Test data on disk: a folder to ingest with many distinct documents, one that cannot be parsed and
+// one image (not read: skipped with its reason).
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_DIR } from './paths.mjs';
@@ -19,5 +20,7 @@ export async function makeIngestFolder(root, { copies = 6 } = {}) {
   }
   // Claims to be a PDF, is not: the ingestion must report it as a per-file error.
   await writeFile(path.join(folder, 'broken.pdf'), 'this is not a PDF at all\n');
-  return { folder, documents: count, broken: 'broken.pdf' };
+  // An image beside the pages, as in any wiki: listed as not read, not as an error.
+  await writeFile(path.join(folder, 'diagram.png'), Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+  return { folder, documents: count, broken: 'broken.pdf', image: 'diagram.png' };
 }

@@ -1432,7 +1432,10 @@ export interface components {
              * @description estimated seconds left while running
              */
             eta_s: number | null;
-            /** Failed */
+            /**
+             * Failed
+             * @description files PAM tried to read and could not
+             */
             failed: number;
             /** Finished At */
             finished_at: string | null;
@@ -1468,8 +1471,16 @@ export interface components {
             segments_created: number;
             /** Segments Embedded */
             segments_embedded: number;
-            /** Skipped */
+            /**
+             * Skipped
+             * @description files not ingested on purpose: unchanged, or of a type PAM does not read
+             */
             skipped: number;
+            /**
+             * Skips
+             * @description every file skipped because PAM does not read it, with the reason (up to 1000); unchanged files are not listed
+             */
+            skips: components["schemas"]["TaskItemOut"][];
             /** Started At */
             started_at: string | null;
             /** Status */
@@ -1488,9 +1499,15 @@ export interface components {
         TaskItemOut: {
             /** Document Id */
             document_id: string | null;
-            /** Error */
+            /**
+             * Error
+             * @description the reason in a sentence (never a server path)
+             */
             error: string | null;
-            /** Error Code */
+            /**
+             * Error Code
+             * @description why a file failed, or why a skipped file was not read (`unsupported`, `empty`); null for a file skipped because it is unchanged
+             */
             error_code: string | null;
             /**
              * Id
@@ -1501,7 +1518,10 @@ export interface components {
             path: string;
             /** Segments */
             segments: number;
-            /** Stage */
+            /**
+             * Stage
+             * @description queued | parsing | embedding | indexing | done | skipped | failed
+             */
             stage: string;
         };
         /** TaskOut */
@@ -1524,7 +1544,10 @@ export interface components {
              * @description estimated seconds left while running
              */
             eta_s: number | null;
-            /** Failed */
+            /**
+             * Failed
+             * @description files PAM tried to read and could not
+             */
             failed: number;
             /** Finished At */
             finished_at: string | null;
@@ -1553,7 +1576,10 @@ export interface components {
             segments_created: number;
             /** Segments Embedded */
             segments_embedded: number;
-            /** Skipped */
+            /**
+             * Skipped
+             * @description files not ingested on purpose: unchanged, or of a type PAM does not read
+             */
             skipped: number;
             /** Started At */
             started_at: string | null;

@@ -37,6 +37,7 @@ const detail = (t: Partial<Task>, errors: TaskDetail['errors'] = []): TaskDetail
   items: [],
   items_total: 0,
   errors,
+  skips: [],
 });
 const brokenItem = { id: 'i1', path: 'broken.pdf', stage: 'failed', document_id: null, segments: 0, error_code: 'parse_error', error: 'Not a PDF' };
 

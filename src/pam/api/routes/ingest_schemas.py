@@ -25,11 +25,14 @@ class TaskItemOut(BaseModel):
 
     id: uuid.UUID
     path: str
-    stage: str
+    stage: str = Field(description="queued | parsing | embedding | indexing | done | skipped | failed")
     document_id: uuid.UUID | None
     segments: int
-    error_code: str | None
-    error: str | None
+    error_code: str | None = Field(
+        description="why a file failed, or why a skipped file was not read (`unsupported`, `empty`); "
+        "null for a file skipped because it is unchanged"
+    )
+    error: str | None = Field(description="the reason in a sentence (never a server path)")
 
 
 class TaskOut(BaseModel):
@@ -41,8 +44,10 @@ class TaskOut(BaseModel):
     total: int
     processed: int
     succeeded: int
-    skipped: int
-    failed: int
+    skipped: int = Field(
+        description="files not ingested on purpose: unchanged, or of a type PAM does not read"
+    )
+    failed: int = Field(description="files PAM tried to read and could not")
     deleted: int
     segments_created: int
     segments_embedded: int
@@ -95,6 +100,10 @@ class TaskDetail(TaskOut):
     items: list[TaskItemOut] = Field(description="per-document rows, by path (first `items_limit`)")
     items_total: int
     errors: list[TaskItemOut] = Field(description="every failed document (up to 1000)")
+    skips: list[TaskItemOut] = Field(
+        description="every file skipped because PAM does not read it, with the reason (up to 1000); "
+        "unchanged files are not listed"
+    )
 
     @classmethod
     def of_report(cls, report: TaskReport, now: datetime) -> TaskDetail:
@@ -103,6 +112,7 @@ class TaskDetail(TaskOut):
             items=[TaskItemOut.model_validate(i) for i in report.items],
             items_total=report.items_total,
             errors=[TaskItemOut.model_validate(i) for i in report.errors],
+            skips=[TaskItemOut.model_validate(i) for i in report.skips],
         )
 
 

@@ -5,6 +5,7 @@ from pam.formats.limits import ParseLimits
 from pam.ingest.parsers.base import Block, BlockKind, ParsedDocument, Parser
 from pam.ingest.parsers.csv import CsvParser
 from pam.ingest.parsers.docx import DocxParser
+from pam.ingest.parsers.extensionless import ExtensionlessParser
 from pam.ingest.parsers.html import HtmlParser
 from pam.ingest.parsers.json import JsonParser
 from pam.ingest.parsers.markdown import MarkdownParser
@@ -18,6 +19,7 @@ __all__ = [
     "BlockKind",
     "CsvParser",
     "DocxParser",
+    "ExtensionlessParser",
     "HtmlParser",
     "JsonParser",
     "MarkdownParser",

@@ -10,7 +10,7 @@ import re
 
 import docx
 from docx.document import Document as DocxDocument
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from pam.errors import ParseError
@@ -50,17 +50,25 @@ def _paragraph_block(paragraph: Paragraph, names: dict[str, str]) -> Block | Non
 
 
 def _table_rows(table: Table) -> list[list[str]]:
+    """Cell texts row by row, a horizontally merged cell once, a vertically merged one in each row.
+
+    Read from the row's own cells, not python-docx's `row.cells`: that yields a cell once per grid
+    column it spans, so `<w:gridSpan w:val="100000000"/>` (a few bytes) meant 10^8 steps and ~1 GB.
+    """
     rows: list[list[str]] = []
-    for row in table.rows:
+    above: dict[int, str] = {}  # grid column -> text of the cell starting there in the row above
+    for tr in table._tbl.tr_lst:
         cells: list[str] = []
-        previous = None
-        for cell in row.cells:
-            # A horizontally merged cell is returned once per grid column it spans.
-            if previous is not None and cell._tc is previous:
-                continue
-            previous = cell._tc
-            cells.append(cell.text)
+        here: dict[int, str] = {}
+        column = tr.grid_before
+        for tc in tr.tc_lst:
+            # A vertical merge continues the cell above (the continuing cell holds no content).
+            text = above.get(column, "") if tc.vMerge == "continue" else _Cell(tc, table).text
+            cells.append(text)
+            here[column] = text
+            column += tc.grid_span
         rows.append(cells)
+        above = here
     return rows
 
 

@@ -41,6 +41,10 @@ class _SheetReader:
             scanned += 1
             if scanned % 1024 == 0:
                 self._deadline.check()
+            if values.count(None) == len(values):
+                # openpyxl fills every gap before a far row (<row r="1048576">) with empty rows: skip
+                # them at C speed, not 512 cells at a time.
+                continue
             cells = trim_trailing_blanks([cell_text(v) for v in values])
             if not cells:
                 continue
@@ -116,7 +120,12 @@ class XlsxParser:
         reader = _SheetReader(self._limits, deadline)
         blocks: list[Block] = []
         if len(data) <= REGIONS_MAX_BYTES:
-            layouts = workbook_regions(data, LoadLimits(max_bytes=self._limits.max_bytes))
+            try:
+                layouts = workbook_regions(data, LoadLimits(max_bytes=self._limits.max_bytes))
+            except ParseError as exc:
+                if exc.code != "too_large":
+                    raise
+                layouts = {}  # too costly to load whole (huge merged ranges): streamed below instead
             blocks, rows, truncated = _region_blocks(layouts, self._limits)
             if blocks:
                 metadata = {
