@@ -256,3 +256,23 @@ async def test_index_built_by_other_settings_is_rebuilt_from_the_database(env: E
     await env.mark_built_by_other_settings()
     second = await env.open_index()
     assert await second.keyword("vermilion", env.scope("alpha"), 5)
+
+
+async def test_changes_while_the_index_was_down_are_applied_at_restart(env: Env) -> None:
+    # The embedded index saves its vectors at close and loads them at start: what changed in between
+    # comes from the outbox, deletions included.
+    first = await env.open_index()
+    await env.add("alpha", "keep.md", ["Persimmon orchard yields."])
+    gone = await env.add("alpha", "gone.md", ["Persimmon blight report."])
+    await first.sync()
+    await first.close()
+    async with env.sessions.begin() as s:
+        doc = await s.get(Document, gone)
+        assert doc is not None
+        await mark_deleted(s, doc, task_id=None, triggered_by="test", when=utcnow())
+    await env.add("alpha", "new.md", ["Persimmon harvest festival."])
+    second = await env.open_index()
+    keyword = await second.keyword("persimmon", env.scope("alpha"), 10)
+    vector = await second.vector(env.embedder.embed_query("persimmon"), env.scope("alpha"), 10)
+    assert len(keyword) == 2 and len(vector) == 2
+    assert {i for i, _ in keyword} == {i for i, _ in vector}
