@@ -26,10 +26,11 @@ from pam.ingest.chunker import Chunk
 from pam.ingest.prepare import PreparedDocument
 from pam.ingest.sources.base import SourceItem
 from pam.ingest.writer import mark_deleted, write_document
-from pam.search.embedded_index import EmbeddedIndex
+from pam.search.embedded_index import DEFAULT_ANN, EmbeddedIndex
 from pam.search.filters import SearchFilters
 from pam.search.index import SearchIndex
 from pam.search.postgres_index import PostgresIndex
+from pam.search.vector_graph import HnswSettings
 from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
 from pam.store.models import Document, IndexOutbox, Source
@@ -93,7 +94,12 @@ class Env:
         return SearchFilters(project_ids=frozenset(str(self.projects[p].project_id) for p in projects))
 
 
-async def _embedded(tmp_path: Path, url: str) -> AsyncIterator[Env]:
+# The embedded index with its HNSW graphs on from the first row (no exact shortcut): the contract must
+# hold on the approximate path too, not only on the exact one small indexes use.
+GRAPH_ALWAYS = HnswSettings(min_rows=1, exact_rows=0, links=8, build_breadth=32, search_breadth=64)
+
+
+async def _embedded(tmp_path: Path, url: str, ann: HnswSettings | None = DEFAULT_ANN) -> AsyncIterator[Env]:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
@@ -102,7 +108,7 @@ async def _embedded(tmp_path: Path, url: str) -> AsyncIterator[Env]:
     opened: list[EmbeddedIndex] = []
 
     async def open_index() -> EmbeddedIndex:
-        index = EmbeddedIndex(sessions, tmp_path / "index", embedder.dim)
+        index = EmbeddedIndex(sessions, tmp_path / "index", embedder.dim, ann=ann)
         await index.start()
         opened.append(index)
         return index
@@ -157,10 +163,13 @@ async def _postgres(url: str) -> AsyncIterator[Env]:
         await engine.dispose()
 
 
-@pytest.fixture(params=["embedded", "embedded-on-postgres", "postgres"])
+@pytest.fixture(params=["embedded", "embedded-graph", "embedded-on-postgres", "postgres"])
 async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Env]:
     if request.param == "embedded":
         async for e in _embedded(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'pam.db'}"):
+            yield e
+    elif request.param == "embedded-graph":
+        async for e in _embedded(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'pam.db'}", GRAPH_ALWAYS):
             yield e
     elif request.param == "embedded-on-postgres":
         # PAM_SEARCH_INDEX=embedded with a PostgreSQL store (one server with a managed database).
