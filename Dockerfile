@@ -41,11 +41,12 @@ ENV PATH=/opt/pam/bin:$PATH \
     PAM_INGEST_ROOTS=/docs \
     PAM_WEB_DIR=/app/web/dist
 # A fixed uid, so a shared or bind-mounted data dir can be given to it (chown 10001).
-# /data is created here, owned by pam, so a new named volume mounted on it starts out writable.
+# /data is created here, owned by pam, so a new named volume mounted on it starts out writable; so is the
+# default place of a server's own search replica (PAM_INDEX_DIR in docker-compose.yml).
 RUN groupadd --system --gid 10001 pam \
  && useradd --system --uid 10001 --gid pam --home-dir /app --no-create-home --shell /usr/sbin/nologin pam \
- && mkdir -p /app /data /docs \
- && chown pam:pam /data
+ && mkdir -p /app /data /docs /var/lib/pam-index \
+ && chown pam:pam /data /var/lib/pam-index
 COPY --from=pybuild /opt/pam /opt/pam
 COPY --from=web /src/web/dist /app/web/dist
 WORKDIR /app

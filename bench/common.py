@@ -13,7 +13,17 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+
+
+def _scifact_dir() -> Path:
+    """`PAM_BENCH_SCIFACT`, else `shared/eval/scifact` beside the checkout or beside its parent (a worktree)."""
+    if configured := os.environ.get("PAM_BENCH_SCIFACT"):
+        return Path(configured)
+    candidates = [base / "shared" / "eval" / "scifact" for base in (ROOT.parent, ROOT.parent.parent)]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SCIFACT = _scifact_dir()
 
 
 def machine() -> dict[str, Any]:

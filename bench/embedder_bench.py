@@ -30,12 +30,13 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from bench import common
 from pam.embed.minilm import MiniLMEmbedder
 from pam.ingest.chunker import Chunk, StructureChunker
 from pam.ingest.parsers.base import Block, ParsedDocument
 
 HERE = Path(__file__).resolve().parent
-SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
+SCIFACT = common.SCIFACT
 RESULTS = HERE / "results" / "embedder.json"
 BATCH_SIZES = (16, 32, 64)
 THREADS = (1, 2)

@@ -13,13 +13,13 @@ What it measures
 - Memory: process RSS growth while building each engine, VectorMatrix.nbytes, tantivy index size on disk.
 Results: a table on stdout and bench/results/engines.json.
 
-With ``--ann`` (``--ann-sizes``, ``--ann-kinds``) it instead measures VectorMatrix's IVF path against its own
+With ``--ann`` (``--ann-sizes``, ``--ann-kinds``) it instead measures VectorMatrix's HNSW path against its own
 exact path, in the same run, on three kinds of vectors: ``random`` unit vectors (no neighbourhood structure:
-the worst case for IVF), ``clustered`` (a Gaussian mixture, 500 rows per cluster) and ``scifact`` (the real
+the worst case for a graph), ``clustered`` (a Gaussian mixture, 500 rows per cluster) and ``scifact`` (the real
 SciFact MiniLM vectors, grown by mixing two real documents plus noise; queries are the real test queries).
 It reports recall@10/@100 against exact, p50/p95 wall and on-CPU latency for both paths, with no filter,
-and with filters of decreasing selectivity (the exact fallback takes over below the IVF row budget), build
-time and memory, and the real SciFact corpus (5k) with the IVF forced on: recall and nDCG@10 against exact.
+and with filters of decreasing selectivity (the exact fallback takes over below `HnswSettings.exact_rows`), build
+time and memory, and the real SciFact corpus (5k) with the graph forced on: recall and nDCG@10 against exact.
 Results: bench/results/engines_ann.json.
 """
 
@@ -47,16 +47,17 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from bench import common
 from pam.search.analyzer import AnalyzerName
 from pam.search.filters import IndexedSegment, SearchFilters, SegmentMeta
 from pam.search.fusion import rrf_fuse
 from pam.search.keyword_tantivy import TantivyKeywordIndex
-from pam.search.vector_ivf import IvfSettings
+from pam.search.vector_graph import HnswSettings
 from pam.search.vector_matrix import VectorMatrix
 
 HERE = Path(__file__).resolve().parent
 
-SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
+SCIFACT = common.SCIFACT
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results" / "engines.json"
 NO_FILTER = SearchFilters()
@@ -371,7 +372,7 @@ def synthetic_scale(size: int, queries_n: int, dim: int, rng: np.random.Generato
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-# ---- IVF vs exact (--ann) -----------------------------------------------------------------------------
+# ---- HNSW vs exact (--ann) -----------------------------------------------------------------------------
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -452,7 +453,8 @@ def ann_scale(kind: str, size: int, queries_n: int, rng: np.random.Generator) ->
     report: dict[str, object] = {
         "kind": kind,
         "segments": size,
-        "ivf_lists": vm.ivf_lists,
+        "graph_rows": 0 if vm.graph is None else vm.graph.size,
+        "project_graphs": len(vm.project_graphs),
         "build": build,
         "memory": {"vector_nbytes": vm.nbytes, "rss_delta_bytes": rss() - rss0},
     }
@@ -466,7 +468,7 @@ def ann_scale(kind: str, size: int, queries_n: int, rng: np.random.Generator) ->
             "selected_rows_q0": len(truth[0]),
             "recall@10": ann_recall(approx, truth, 10),
             "recall@100": ann_recall(approx, truth, 100),
-            "ivf": timed(lambda i, f=flt: vm.search(queries[i % n], f, 100), n),
+            "approx": timed(lambda i, f=flt: vm.search(queries[i % n], f, 100), n),
             "exact": timed(lambda i, f=flt: vm.search(queries[i % n], f, 100, exact=True), min(n, 60)),
         }
     report["filters"] = per_filter
@@ -478,41 +480,41 @@ def ann_scifact_real() -> dict[str, object]:
     segments, doc_of = scifact_segments(corpus)
     doc_vecs = np.load(CACHE / "scifact_vectors.npy")
     qvecs = np.load(CACHE / "scifact_test_query_vectors.npy")
-    vm = VectorMatrix(384, ann=IvfSettings(min_rows=1_000))
+    vm = VectorMatrix(384, ann=HnswSettings(min_rows=1_000))
     vm.upsert([s.segment_id for s in segments], doc_vecs, [s.meta for s in segments])
-    exact_runs, ivf_runs = {}, {}
+    exact_runs, approx_runs = {}, {}
     for qid, q in zip(queries, qvecs, strict=True):
         exact_runs[qid] = [s for s, _ in vm.search(q, NO_FILTER, 100, exact=True)]
-        ivf_runs[qid] = [s for s, _ in vm.search(q, NO_FILTER, 100)]
+        approx_runs[qid] = [s for s, _ in vm.search(q, NO_FILTER, 100)]
     docs = {
         k: {q: [doc_of[s] for s in r] for q, r in runs.items()}
-        for k, runs in (("exact", exact_runs), ("ivf", ivf_runs))
+        for k, runs in (("exact", exact_runs), ("approx", approx_runs))
     }
     return {
         "segments": len(segments),
-        "ivf_lists": vm.ivf_lists,
-        "recall@10": ann_recall(list(ivf_runs.values()), list(exact_runs.values()), 10),
-        "recall@100": ann_recall(list(ivf_runs.values()), list(exact_runs.values()), 100),
+        "graph_rows": 0 if vm.graph is None else vm.graph.size,
+        "recall@10": ann_recall(list(approx_runs.values()), list(exact_runs.values()), 10),
+        "recall@100": ann_recall(list(approx_runs.values()), list(exact_runs.values()), 100),
         "ndcg@10_exact": evaluate(docs["exact"], qrels)["ndcg@10"],
-        "ndcg@10_ivf": evaluate(docs["ivf"], qrels)["ndcg@10"],
+        "ndcg@10_approx": evaluate(docs["approx"], qrels)["ndcg@10"],
     }
 
 
 def ann_main(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(7)
-    report: dict[str, object] = {"settings": {"blas_threads": 1, "depth": 100, "ivf": str(IvfSettings())}}
-    report["scifact_real_forced_ivf"] = ann_scifact_real()
-    print(report["scifact_real_forced_ivf"], flush=True)
+    report: dict[str, object] = {"settings": {"blas_threads": 1, "depth": 100, "hnsw": str(HnswSettings())}}
+    report["scifact_real_forced_graph"] = ann_scifact_real()
+    print(report["scifact_real_forced_graph"], flush=True)
     runs = []
     for size in [int(s) for s in args.ann_sizes.split(",") if s]:
         for kind in args.ann_kinds.split(","):
             runs.append(ann_scale(kind, size, args.queries, rng))
             row = runs[-1]
-            print(kind, size, row["ivf_lists"], row["build"], row["memory"], flush=True)
+            print(kind, size, row["graph_rows"], row["build"], row["memory"], flush=True)
             for label, m in row["filters"].items():  # type: ignore[union-attr]
                 print(
                     f"  {label:<20} rows {m['selected_rows_q0']:>7} r@10 {m['recall@10']:.3f} r@100 {m['recall@100']:.3f}"
-                    f" ivf p50/p95 {m['ivf']['p50_ms']:.2f}/{m['ivf']['p95_ms']:.2f} cpu {m['ivf']['cpu_p50_ms']:.2f}"
+                    f" hnsw p50/p95 {m['approx']['p50_ms']:.2f}/{m['approx']['p95_ms']:.2f} cpu {m['approx']['cpu_p50_ms']:.2f}"
                     f" | exact p50/p95 {m['exact']['p50_ms']:.2f}/{m['exact']['p95_ms']:.2f} cpu {m['exact']['cpu_p50_ms']:.2f}",
                     flush=True,
                 )
@@ -548,7 +550,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--skip-scifact", action="store_true", help="only the synthetic scale runs")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--ann", action="store_true", help="only the IVF-vs-exact vector runs")
+    parser.add_argument("--ann", action="store_true", help="only the HNSW-vs-exact vector runs")
     parser.add_argument("--ann-sizes", default="100000,1000000")
     parser.add_argument("--ann-kinds", default="random,clustered,scifact")
     parser.add_argument("--ann-out", type=Path, default=RESULTS.with_name("engines_ann.json"))

@@ -29,6 +29,7 @@ from typing import Any
 import psutil
 from tests.servers import PostgresServer
 
+from bench import load_preload
 from bench.common import RESULTS, SCIFACT, write
 from bench.load_corpus import Corpus, read_queries, write_folder
 from bench.load_procs import Processes, RedisProcess, free_port, pam_command, wait_healthy
@@ -36,6 +37,7 @@ from bench.load_report import from_json, markdown, payload, total_errors
 from bench.load_run import LoadConfig, RunResult, run_load
 
 HEALTH_TIMEOUT_S = 180.0
+CACHE = Path(__file__).resolve().parent / ".cache"  # SciFact vectors (bench/engines_bench.py makes them)
 SERVERS, WORKERS = 2, 2
 
 
@@ -74,6 +76,17 @@ def cpu_seconds(procs: Processes, extra: dict[str, int]) -> dict[str, float]:
     return out
 
 
+def server_rss(procs: Processes) -> dict[str, int]:
+    """Resident memory of each `pam serve` (children included), once it has caught up."""
+    out = {}
+    for m in procs.started:
+        if m.name.startswith("serve"):
+            with contextlib.suppress(psutil.Error):
+                proc = psutil.Process(m.popen.pid)
+                out[m.name] = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(True))
+    return out
+
+
 def leftovers(pids: list[int]) -> list[int]:
     alive = []
     for pid in pids:
@@ -85,8 +98,20 @@ def leftovers(pids: list[int]) -> list[int]:
     return alive
 
 
+def health_timeout(preload: int) -> float:
+    """Servers catch up with the preloaded segments before they answer healthy: allow for it."""
+    return HEALTH_TIMEOUT_S + preload / 200
+
+
 def run_scaleout(
-    scratch: Path, corpus: Corpus, queries: list[str], cfg: LoadConfig, index: str, seen: list[int]
+    scratch: Path,
+    corpus: Corpus,
+    queries: list[str],
+    cfg: LoadConfig,
+    index: str,
+    seen: list[int],
+    preload: int = 0,
+    timings: dict[str, Any] | None = None,
 ) -> tuple[RunResult, dict[str, float]]:
     procs = Processes(scratch / "logs")
     pg: PostgresServer | None = None
@@ -105,15 +130,24 @@ def run_scaleout(
         subprocess.run(
             pam_command("db", "upgrade"), env=env, cwd=scratch, check=True, timeout=180, capture_output=True
         )
+        if preload:
+            done = load_preload.run(pg.url("pamload"), preload, SCIFACT, CACHE)
+            print(f"scale-out: preloaded {done}", flush=True)
         ports = [free_port() for _ in range(SERVERS)]
+        up_started = time.perf_counter()
         for n, port in enumerate(ports):
-            procs.start(f"serve-{n + 1}", pam_command("serve"), {**env, "PAM_PORT": str(port)}, cwd=scratch)
+            # Each server keeps its own search replica, on its own disk.
+            own = {"PAM_PORT": str(port), "PAM_INDEX_DIR": str(scratch / f"index-serve-{n + 1}")}
+            procs.start(f"serve-{n + 1}", pam_command("serve"), {**env, **own}, cwd=scratch)
         for n in range(WORKERS):
             procs.start(f"worker-{n + 1}", pam_command("worker"), env, cwd=scratch)
         seen.extend(m.popen.pid for m in procs.started)
         servers = [f"http://127.0.0.1:{port}" for port in ports]
         for url in servers:
-            wait_healthy(url, procs, HEALTH_TIMEOUT_S)
+            wait_healthy(url, procs, health_timeout(preload))
+        if timings is not None:
+            timings["scaleout_servers_caught_up_s"] = round(time.perf_counter() - up_started, 1)
+            timings["scaleout_server_rss_bytes"] = server_rss(procs)
         print(f"scale-out: {SERVERS} servers, {WORKERS} workers up; loading", flush=True)
         result = asyncio.run(run_load(servers, corpus.folder, queries, cfg))
         procs.check_alive()
@@ -132,18 +166,39 @@ def run_scaleout(
 
 
 def run_embedded(
-    scratch: Path, corpus: Corpus, queries: list[str], cfg: LoadConfig, seen: list[int]
+    scratch: Path,
+    corpus: Corpus,
+    queries: list[str],
+    cfg: LoadConfig,
+    seen: list[int],
+    preload: int = 0,
+    timings: dict[str, Any] | None = None,
 ) -> tuple[RunResult, dict[str, float]]:
     procs = Processes(scratch / "logs")
     try:
         port = free_port()
-        env = base_env(
-            **common_settings(scratch, scratch / "data-embedded"), host="127.0.0.1", port=str(port)
-        )
+        data_dir = scratch / "data-embedded"
+        env = base_env(**common_settings(scratch, data_dir), host="127.0.0.1", port=str(port))
+        if preload:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                pam_command("db", "upgrade"),
+                env=env,
+                cwd=scratch,
+                check=True,
+                timeout=180,
+                capture_output=True,
+            )
+            url = f"sqlite+aiosqlite:///{(data_dir / 'pam.db').resolve()}"
+            print(f"embedded: preloaded {load_preload.run(url, preload, SCIFACT, CACHE)}", flush=True)
+        up_started = time.perf_counter()
         procs.start("serve-embedded", pam_command("serve"), env, cwd=scratch)
         seen.extend(m.popen.pid for m in procs.started)
         server = f"http://127.0.0.1:{port}"
-        wait_healthy(server, procs, HEALTH_TIMEOUT_S)
+        wait_healthy(server, procs, health_timeout(preload))
+        if timings is not None:
+            timings["embedded_server_caught_up_s"] = round(time.perf_counter() - up_started, 1)
+            timings["embedded_server_rss_bytes"] = server_rss(procs)
         print("embedded: 1 server up; loading", flush=True)
         result = asyncio.run(run_load([server], corpus.folder, queries, cfg))
         procs.check_alive()
@@ -186,6 +241,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--rerender", action="store_true", help="only rewrite load.md from load.json")
     ap.add_argument("--index", choices=["auto", "embedded", "postgres"], default="auto")
     ap.add_argument("--modes", default="scaleout,embedded", help="comma-separated: scaleout, embedded")
+    ap.add_argument(
+        "--preload", type=int, default=0, help="segments already indexed before the run (e.g. 1000000)"
+    )
     return ap.parse_args(argv)
 
 
@@ -218,6 +276,7 @@ def main(argv: list[str]) -> int:
     seen: list[int] = []
     runs: dict[str, RunResult] = {}
     cpu: dict[str, dict[str, float]] = {}
+    timings: dict[str, Any] = {}
     started = time.perf_counter()
     load_before = os.getloadavg()
     try:
@@ -225,9 +284,13 @@ def main(argv: list[str]) -> int:
         queries = read_queries(SCIFACT)
         for mode in modes:
             if mode == "scaleout":
-                runs[mode], cpu[mode] = run_scaleout(scratch, corpus, queries, cfg, args.index, seen)
+                runs[mode], cpu[mode] = run_scaleout(
+                    scratch, corpus, queries, cfg, args.index, seen, args.preload, timings
+                )
             elif mode == "embedded":
-                runs[mode], cpu[mode] = run_embedded(scratch, corpus, queries, cfg, seen)
+                runs[mode], cpu[mode] = run_embedded(
+                    scratch, corpus, queries, cfg, seen, args.preload, timings
+                )
             else:
                 raise SystemExit(f"unknown mode {mode!r}")
             print(f"{mode}: {runs[mode].ingestion}", flush=True)
@@ -241,7 +304,9 @@ def main(argv: list[str]) -> int:
         "machine_note": f"{os.cpu_count()} cores, shared with other work (load average before the run: "
         f"{load_before[0]:.2f}); compare ratios, not single timings",
         "load_average_before": [round(x, 2) for x in load_before],
-        "search_index": args.index if args.index != "auto" else "auto (postgres on PostgreSQL)",
+        "search_index": args.index if args.index != "auto" else "auto (an embedded replica per server)",
+        "preloaded_segments": args.preload,
+        "start_up": timings,
         "config": {
             "files": files,
             "search_clients": cfg.search_clients,
@@ -262,8 +327,8 @@ def main(argv: list[str]) -> int:
             "bytes": corpus.bytes,
         },
         "topology": {
-            "scaleout": f"{SERVERS} pam serve + {WORKERS} pam worker, PostgreSQL (pgserver, unix socket) "
-            "+ redis-server, one data dir",
+            "scaleout": f"{SERVERS} pam serve (each with its own search replica) + {WORKERS} pam worker, "
+            "PostgreSQL (pgserver, unix socket) + redis-server, one data dir",
             "embedded": "1 pam serve, SQLite + tantivy + in-memory vectors, tasks run in the server",
         },
         "cpu_seconds": cpu,

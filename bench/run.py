@@ -20,6 +20,10 @@ BENCHES: list[tuple[str, list[str]]] = [
         [sys.executable, "-m", "pam.cli.main", "eval", str(SCIFACT), "--json", str(RESULTS / "scifact.json")],
     ),
     ("engines", [sys.executable, "-m", "bench.engines_bench"]),
+    (
+        "ann",
+        [sys.executable, "-m", "bench.ann_bench", "--sizes", "100000,1000000", "--out", "ann_libraries"],
+    ),
     ("peers", [sys.executable, "-m", "bench.peers_bench"]),
     ("answers", [sys.executable, "-m", "bench.answers_bench"]),
     ("grounding", [sys.executable, "-m", "bench.grounding_bench"]),

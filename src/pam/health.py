@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-HealthStatus = Literal["ok", "degraded", "down", "disabled"]
+# "catching_up": a search replica loading its index (the server answers 503 until it is done).
+HealthStatus = Literal["ok", "degraded", "down", "disabled", "catching_up"]
 
 
 @dataclass(frozen=True, slots=True)

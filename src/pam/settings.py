@@ -117,6 +117,9 @@ class OidcProviderSettings(BaseModel):
         return self.label or self.name
 
 
+EmbedProvider = Literal["minilm", "openai"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAM_", env_file=".env", extra="ignore")
 
@@ -130,8 +133,12 @@ class Settings(BaseSettings):
     # Connections each process keeps open to the database, and extra ones it may open under load.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
-    # `auto`: PostgreSQL's own index (tsvector BM25 + pgvector) on PostgreSQL, the embedded one on SQLite.
+    # `embedded`: tantivy + in-memory vectors beside each server (with PostgreSQL: a replica per server, fed
+    # from the outbox); `postgres`: PostgreSQL's own index (tsvector BM25 + pgvector). `auto`: embedded.
     search_index: IndexChoice = "auto"
+    index_dir: Path | None = Field(
+        default=None, description="where this server keeps its search index; default: <data dir>/index"
+    )
     # `auto`: the Redis queue (run `pam worker`) when PAM_REDIS_URL is set, else tasks run in the server.
     task_queue: QueueChoice = "auto"
     worker_concurrency: int = Field(
@@ -162,6 +169,17 @@ class Settings(BaseSettings):
     # onnxruntime threads per model run, and how many runs go in parallel (default: one per core).
     embed_threads: int | None = Field(default=None, ge=1)
     embed_workers: int | None = Field(default=None, ge=1, le=64)
+    # The embedding model: the packaged MiniLM (offline), or any OpenAI-compatible /embeddings endpoint
+    # (OpenAI, Ollama, vLLM, TEI). Changing it re-embeds everything in the background; the old vectors
+    # serve until the new ones are complete.
+    embed_provider: EmbedProvider = "minilm"
+    embed_model: str | None = Field(default=None, description="model name for PAM_EMBED_PROVIDER=openai")
+    embed_base_url: str | None = Field(default=None, description="e.g. http://localhost:11434/v1 (Ollama)")
+    embed_api_key: SecretStr | None = None
+    embed_dimensions: int | None = Field(default=None, ge=2, le=16_000, description="ask for shorter vectors")
+    # Chunks are sized in tokens of the packaged tokenizer for every model, so a model change keeps them.
+    embed_max_tokens: int = Field(default=254, ge=16, le=8192)
+    embed_timeout_s: float = Field(default=30.0, gt=0)
 
     # Remote sources (Git, GitHub, Google Drive, websites)
     credentials_key: SecretStr | None = Field(
@@ -282,9 +300,13 @@ class Settings(BaseSettings):
 
     @property
     def effective_search_index(self) -> Literal["embedded", "postgres"]:
-        if self.search_index != "auto":
-            return self.search_index
-        return "embedded" if self.is_sqlite else "postgres"
+        # The embedded index answers hybrid queries in milliseconds where PostgreSQL's takes 100-200 ms
+        # (bench/results/postgres.md), so it is the default with PostgreSQL too, as one replica per server.
+        return "embedded" if self.search_index == "auto" else self.search_index
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"
 
     @property
     def effective_task_queue(self) -> Literal["local", "redis"]:

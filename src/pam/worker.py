@@ -34,7 +34,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             "pam worker takes tasks from the shared queue: set PAM_REDIS_URL and a PostgreSQL PAM_DATABASE_URL",
             code="config",
         )
-    services = await Services.start(settings, run_tasks=False)
+    services = await Services.start(settings, run_tasks=False, serves_search=False)
     services.start_scheduler()
     dispatch = services.tasks
     assert isinstance(dispatch, RedisDispatch)

@@ -10,6 +10,8 @@ import pytest
 from pam.embed.base import Embedder
 from pam.embed.fake import DeterministicEmbedder
 from pam.embed.minilm import MiniLMEmbedder
+from pam.embed.openai_compat import OpenAIEmbedder
+from tests.fakes.embeddings_server import FakeEmbeddingServer
 
 TEXTS = [
     "The nightly pipeline finished late because the upstream export was delayed.",
@@ -21,18 +23,31 @@ TEXTS = [
 LONG_TEXT = " ".join(f"word{i % 97} is followed by more text." for i in range(600))
 
 
-AnyEmbedder = MiniLMEmbedder | DeterministicEmbedder
+AnyEmbedder = MiniLMEmbedder | DeterministicEmbedder | OpenAIEmbedder
 
 
-def _build(name: str) -> AnyEmbedder:
+@pytest.fixture(scope="module")
+def embedding_server() -> Iterator[FakeEmbeddingServer]:
+    with FakeEmbeddingServer(api_key="sk-contract") as server:
+        yield server
+
+
+def _build(name: str, server: FakeEmbeddingServer | None = None) -> AnyEmbedder:
     if name == "minilm":
         return MiniLMEmbedder(threads=1, batch_size=2)
+    if name == "openai":
+        assert server is not None
+        # A small batch so the suite's batches span several requests.
+        return OpenAIEmbedder(
+            model="fake-embed-small", base_url=server.base_url, api_key="sk-contract", batch_size=2
+        )
     return DeterministicEmbedder(dim=48, max_tokens=64)
 
 
-@pytest.fixture(scope="module", params=["minilm", "deterministic"])
+@pytest.fixture(scope="module", params=["minilm", "deterministic", "openai"])
 def embedder(request: pytest.FixtureRequest) -> Iterator[AnyEmbedder]:
-    yield _build(request.param)
+    server = request.getfixturevalue("embedding_server") if request.param == "openai" else None
+    yield _build(request.param, server)
 
 
 def test_describes_itself(embedder: AnyEmbedder) -> None:
@@ -69,9 +84,9 @@ def test_is_deterministic_across_calls_and_instances(
 ) -> None:
     first = embedder.embed(TEXTS)
     np.testing.assert_array_equal(first, embedder.embed(TEXTS))
-    np.testing.assert_allclose(
-        first, _build(request.node.callspec.params["embedder"]).embed(TEXTS), atol=1e-6
-    )
+    name = request.node.callspec.params["embedder"]
+    server = request.getfixturevalue("embedding_server") if name == "openai" else None
+    np.testing.assert_allclose(first, _build(name, server).embed(TEXTS), atol=1e-6)
 
 
 def test_batch_equals_one_at_a_time(embedder: AnyEmbedder) -> None:

@@ -183,6 +183,8 @@ async def test_upgrading_a_database_with_documents_keeps_every_segment(database_
                         "char_start": 0,
                         "char_end": 6,
                         "token_count": 2,
+                        "embedding": b"\x00\x00\x80\x3f" * 4,
+                        "embedding_model": "m",
                         "metadata": {},
                         **stamp,
                     }
@@ -197,6 +199,8 @@ async def test_upgrading_a_database_with_documents_keeps_every_segment(database_
         async with create_session_factory(engine)() as s:
             assert await s.scalar(select(func.count()).select_from(Segment)) == 3
             assert await s.scalar(select(func.count()).select_from(Document)) == 1
+            # Every stored vector gets its dimension recorded beside it.
+            assert set(await s.scalars(select(Segment.embedding_dim))) == {4}
         async with engine.connect() as conn:
             columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("documents"))}
         assert "owner" not in columns

@@ -27,6 +27,7 @@ from pam.store.db import create_engine, create_session_factory
 from pam.store.models import Project, Source
 from pam.store.types import utcnow
 from tests.redis_state.conftest import redis_stopped
+from tests.search.two_projects import register_model
 from tests.servers import RedisServer
 
 EMBEDDER = DeterministicEmbedder(dim=64)
@@ -81,6 +82,7 @@ async def corpus(tmp_path: Path) -> AsyncIterator[Corpus]:
         source = Source(project_id=project.id, type="folder", name="alpha", key="/alpha")
         s.add(source)
         await s.flush()
+    await register_model(sessions, EMBEDDER)
     index = EmbeddedIndex(sessions, tmp_path / "index", EMBEDDER.dim)
     await index.start()
     corpus = Corpus(index, SearchFilters(project_ids=frozenset({str(project.id)})), source, sessions)

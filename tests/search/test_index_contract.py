@@ -26,10 +26,11 @@ from pam.ingest.chunker import Chunk
 from pam.ingest.prepare import PreparedDocument
 from pam.ingest.sources.base import SourceItem
 from pam.ingest.writer import mark_deleted, write_document
-from pam.search.embedded_index import EmbeddedIndex
+from pam.search.embedded_index import DEFAULT_ANN, EmbeddedIndex
 from pam.search.filters import SearchFilters
 from pam.search.index import SearchIndex
 from pam.search.postgres_index import PostgresIndex
+from pam.search.vector_graph import HnswSettings
 from pam.store import migrate
 from pam.store.db import create_engine, create_session_factory
 from pam.store.models import Document, IndexOutbox, Source
@@ -93,16 +94,21 @@ class Env:
         return SearchFilters(project_ids=frozenset(str(self.projects[p].project_id) for p in projects))
 
 
-async def _embedded(tmp_path: Path, url: str) -> AsyncIterator[Env]:
+# The embedded index with its HNSW graphs on from the first row (no exact shortcut): the contract must
+# hold on the approximate path too, not only on the exact one small indexes use.
+GRAPH_ALWAYS = HnswSettings(min_rows=1, exact_rows=0, links=8, build_breadth=32, search_breadth=64)
+
+
+async def _embedded(tmp_path: Path, url: str, ann: HnswSettings | None = DEFAULT_ANN) -> AsyncIterator[Env]:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    projects = await make_projects(sessions)
     embedder = EMBEDDERS["embedded"]
+    projects = await make_projects(sessions, embedder)
     opened: list[EmbeddedIndex] = []
 
     async def open_index() -> EmbeddedIndex:
-        index = EmbeddedIndex(sessions, tmp_path / "index", embedder.dim)
+        index = EmbeddedIndex(sessions, tmp_path / "index", embedder.dim, ann=ann)
         await index.start()
         opened.append(index)
         return index
@@ -129,8 +135,8 @@ async def _postgres(url: str) -> AsyncIterator[Env]:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    projects = await make_projects(sessions)
     embedder = EMBEDDERS["postgres"]
+    projects = await make_projects(sessions, embedder)
     opened: list[PostgresIndex] = []
 
     async def open_index() -> PostgresIndex:
@@ -157,10 +163,13 @@ async def _postgres(url: str) -> AsyncIterator[Env]:
         await engine.dispose()
 
 
-@pytest.fixture(params=["embedded", "embedded-on-postgres", "postgres"])
+@pytest.fixture(params=["embedded", "embedded-graph", "embedded-on-postgres", "postgres"])
 async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Env]:
     if request.param == "embedded":
         async for e in _embedded(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'pam.db'}"):
+            yield e
+    elif request.param == "embedded-graph":
+        async for e in _embedded(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'pam.db'}", GRAPH_ALWAYS):
             yield e
     elif request.param == "embedded-on-postgres":
         # PAM_SEARCH_INDEX=embedded with a PostgreSQL store (one server with a managed database).
@@ -256,3 +265,23 @@ async def test_index_built_by_other_settings_is_rebuilt_from_the_database(env: E
     await env.mark_built_by_other_settings()
     second = await env.open_index()
     assert await second.keyword("vermilion", env.scope("alpha"), 5)
+
+
+async def test_changes_while_the_index_was_down_are_applied_at_restart(env: Env) -> None:
+    # The embedded index saves its vectors at close and loads them at start: what changed in between
+    # comes from the outbox, deletions included.
+    first = await env.open_index()
+    await env.add("alpha", "keep.md", ["Persimmon orchard yields."])
+    gone = await env.add("alpha", "gone.md", ["Persimmon blight report."])
+    await first.sync()
+    await first.close()
+    async with env.sessions.begin() as s:
+        doc = await s.get(Document, gone)
+        assert doc is not None
+        await mark_deleted(s, doc, task_id=None, triggered_by="test", when=utcnow())
+    await env.add("alpha", "new.md", ["Persimmon harvest festival."])
+    second = await env.open_index()
+    keyword = await second.keyword("persimmon", env.scope("alpha"), 10)
+    vector = await second.vector(env.embedder.embed_query("persimmon"), env.scope("alpha"), 10)
+    assert len(keyword) == 2 and len(vector) == 2
+    assert {i for i, _ in keyword} == {i for i, _ in vector}

@@ -51,13 +51,13 @@ class ErrorResponse(BaseModel):
 
 
 class ComponentHealth(BaseModel):
-    status: Literal["ok", "degraded", "down", "disabled"]
+    status: Literal["ok", "degraded", "down", "disabled", "catching_up"]
     latency_ms: float | None = None
     detail: str | None = None
     required: bool = True
 
 
 class HealthResponse(BaseModel):
-    status: Literal["ok", "degraded", "down"]
+    status: Literal["ok", "degraded", "down", "catching_up"]
     version: str
     components: dict[str, ComponentHealth]

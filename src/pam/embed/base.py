@@ -17,8 +17,12 @@ Vectors = npt.NDArray[np.float32]
 
 class Embedder(Protocol):
     model_id: str
-    dim: int
     max_tokens: int
+
+    @property
+    def dim(self) -> int:
+        """The vectors' length."""
+        ...
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model would see for `text`, special tokens excluded."""

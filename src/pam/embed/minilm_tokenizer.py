@@ -75,6 +75,21 @@ class MiniLMTokenizer:
             return []
         return [len(e.ids) for e in self._encode(self._counter, texts, special=False)]
 
+    def truncate_batch(self, texts: Sequence[str], max_tokens: int) -> list[str]:
+        """Each text cut after its first `max_tokens` tokens (special tokens excluded), at a token's end."""
+        clipped = [t[:MAX_EMBED_CHARS] for t in texts]
+        if not clipped:
+            return []
+        try:
+            encodings = self._counter.encode_batch(clipped, add_special_tokens=False)
+        except TypeError:
+            clipped = _clean(clipped)
+            encodings = self._counter.encode_batch(clipped, add_special_tokens=False)
+        return [
+            text if len(e.offsets) <= max_tokens else text[: e.offsets[max_tokens - 1][1]]
+            for text, e in zip(clipped, encodings, strict=True)
+        ]
+
     def encode_batch(self, texts: Sequence[str]) -> list[Encoding]:
         """Encodings with [CLS]/[SEP], truncated to `max_seq_length`, unpadded."""
         clipped = [t[:MAX_EMBED_CHARS] if isinstance(t, str) else t for t in texts]

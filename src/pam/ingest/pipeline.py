@@ -82,11 +82,19 @@ class PipelineDeps:
     embed_batch_size: int
     on_commit: Callable[[], None]  # wakes the index catch-up
     tables: TableSink | None = None  # data files also become queryable tables
+    # (stored model id, embedder) to embed new chunks with now: the active model's while a model
+    # change is being built (`EmbeddingModels.for_writes`). None: always `embedder`.
+    embedder_for_writes: Callable[[], tuple[str, Embedder]] | None = None
 
     @property
     def model_id(self) -> str:
         """Stored beside each embedding: the model and how its input was built."""
         return recipe_model_id(self.embedder.model_id)
+
+    def writes_with(self) -> tuple[str, Embedder]:
+        if self.embedder_for_writes is not None:
+            return self.embedder_for_writes()
+        return self.model_id, self.embedder
 
 
 class IngestRun:
@@ -225,8 +233,10 @@ class IngestRun:
             log.exception("parse_failed", path=item.source_id, error_type=type(exc).__name__)
             return Outcome(item, error_code="corrupt", error="the file could not be parsed")
         hashes = [c.content_hash for c in prepared.chunks]
+        model, _ = self.deps.writes_with()
         async with self.deps.sessions() as s:
-            prepared.vectors = await existing_vectors(s, hashes, self.deps.model_id, None)
+            prepared.vectors = await existing_vectors(s, hashes, model, None)
+        prepared.embedding_model = model
         return Outcome(item, prepared=prepared)
 
     # -- stage 2: embed ----------------------------------------------------------------------------
@@ -259,22 +269,28 @@ class IngestRun:
             await out.put(_DONE)
 
     async def _embed(self, outcomes: list[Outcome]) -> None:
+        # One model for the whole batch, recorded with the vectors: a document whose reused vectors
+        # are of another model (the active one changed since it was prepared) is embedded again whole.
+        model, embedder = self.deps.writes_with()
         work: list[tuple[PreparedDocument, str, str]] = []
         for outcome in outcomes:
             if outcome.prepared is None:
                 continue
+            if outcome.prepared.embedding_model != model:
+                outcome.prepared.vectors.clear()
+                outcome.prepared.embedding_model = model
             self.progress.stage(outcome.item.source_id, "embedding")
             work.extend(
                 (
                     outcome.prepared,
                     c.content_hash,
-                    embedding_text(c.section_path, c.content, self.deps.embedder.count_tokens),
+                    embedding_text(c.section_path, c.content, embedder.count_tokens),
                 )
                 for c in outcome.prepared.missing_vectors()
             )
         if not work:
             return
-        vectors = await asyncio.to_thread(self.deps.embedder.embed, [text for _, _, text in work])
+        vectors = await asyncio.to_thread(embedder.embed, [text for _, _, text in work])
         for (prepared, content_hash, _), vector in zip(work, vectors, strict=True):
             prepared.vectors[content_hash] = np.asarray(vector, dtype="<f4").tobytes()
             prepared.embedded += 1
@@ -303,7 +319,7 @@ class IngestRun:
                         source=self.source,
                         prepared=outcome.prepared,
                         uri=self.connector.uri(item),
-                        model_id=self.deps.model_id,
+                        model_id=outcome.prepared.embedding_model or self.deps.model_id,
                         task_id=self.task_id,
                         triggered_by=self.triggered_by,
                     )

@@ -37,6 +37,7 @@ class PreparedDocument:
     chunks: list[Chunk]
     # content_hash -> float32 bytes, for every chunk: reused from the database or newly embedded.
     vectors: dict[str, bytes] = field(default_factory=dict)
+    embedding_model: str = ""  # the stored model id every vector in `vectors` belongs to
     embedded: int = 0
     # The file's bytes, kept only for data files (they also become queryable tables).
     data: bytes | None = None

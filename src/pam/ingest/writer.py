@@ -131,6 +131,7 @@ async def write_document(
                 "content_hash": chunk.content_hash,
                 "embedding": prepared.vectors[chunk.content_hash],
                 "embedding_model": model_id,
+                "embedding_dim": len(prepared.vectors[chunk.content_hash]) // 4,
                 "meta": {},
                 "created_at": now,
                 "updated_at": now,

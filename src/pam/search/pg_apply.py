@@ -7,7 +7,10 @@ same transaction as the new `applied_seq`. Replaying a document is therefore har
 at any point leaves the index at the last committed `applied_seq`.
 
 Text is analysed server-side (pam.search.pg_text); only embeddings pass through Python, because
-`segments.embedding` holds raw float32 bytes that SQL cannot turn into a vector.
+`segments.embedding` holds raw float32 bytes that SQL cannot turn into a vector. Each row keeps the
+model and dimension its segment's vector was recorded with; searches only read the served model's.
+`embedding` is a plain `vector` (any length), indexed by one partial HNSW index per dimension on
+`embedding::vector(d)` (`halfvec(d)` past pgvector's 2,000-dimension limit for `vector` indexes).
 """
 
 from __future__ import annotations
@@ -26,15 +29,21 @@ from pam.search.pg_text import ANALYZER_VERSION, analyzed
 SEGMENT_PAGE = 1000
 
 
+# pgvector indexes `vector` up to 2,000 dimensions and `halfvec` up to 4,000.
+MAX_VECTOR_INDEX_DIM = 2000
+MAX_HALFVEC_INDEX_DIM = 4000
+
+
 @dataclass(frozen=True, slots=True)
 class IndexState:
     applied_seq: int
     segments: int
     total_length: int
     analyzer: str
+    vector_model: str  # '' before any model was served
 
 
-_STATE_COLUMNS = "applied_seq, segments, total_length, analyzer"
+_STATE_COLUMNS = "applied_seq, segments, total_length, analyzer, vector_model"
 
 
 async def read_state(session: AsyncSession, *, lock: str = "") -> IndexState | None:
@@ -42,7 +51,69 @@ async def read_state(session: AsyncSession, *, lock: str = "") -> IndexState | N
     row = (
         await session.execute(text(f"SELECT {_STATE_COLUMNS} FROM search_state WHERE id = 1 {lock}"))
     ).one_or_none()
-    return None if row is None else IndexState(int(row[0]), int(row[1]), int(row[2]), str(row[3]))
+    return (
+        None if row is None else IndexState(int(row[0]), int(row[1]), int(row[2]), str(row[3]), str(row[4]))
+    )
+
+
+def vector_cast(dim: int) -> str:
+    """The type a `dim`-long vector is indexed and searched as (an int goes into SQL text: checked)."""
+    if not 1 <= int(dim) <= MAX_HALFVEC_INDEX_DIM:
+        raise ValueError(f"no HNSW index for {dim}-dimensional vectors")
+    return f"vector({int(dim)})" if dim <= MAX_VECTOR_INDEX_DIM else f"halfvec({int(dim)})"
+
+
+async def ensure_vector_index(session: AsyncSession, dim: int) -> None:
+    """The partial HNSW index for `dim`-long vectors (built inside the caller's transaction)."""
+    cast = vector_cast(dim)
+    await session.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS ix_search_segments_embedding_{int(dim)} ON search_segments "
+            f"USING hnsw ((embedding::{cast}) {cast.split('(')[0]}_cosine_ops) WHERE embedding_dim = {int(dim)}"
+        )
+    )
+
+
+async def switch_model(session: AsyncSession, model: str, dim: int) -> None:
+    """Serve `model`: rows whose segment has its vector take it, the others lose theirs; one transaction.
+
+    Readers keep seeing the old vectors (MVCC) until the caller commits, so the switch is atomic.
+    """
+    await ensure_vector_index(session, dim)
+    after = uuid.UUID(int=0)
+    while True:
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT ss.segment_id, s.embedding, s.embedding_model, s.embedding_dim "
+                    "FROM search_segments ss JOIN segments s ON s.id = ss.segment_id "
+                    "WHERE ss.segment_id > :after ORDER BY ss.segment_id LIMIT :page"
+                ),
+                {"after": after, "page": SEGMENT_PAGE},
+            )
+        ).all()
+        if not rows:
+            break
+        raws = [r[1] if r[2] == model and r[3] == dim else None for r in rows]
+        has, flat = _vectors(raws, dim)
+        await session.execute(
+            text(_REVECTOR),
+            {"ids": [r[0] for r in rows], "has": has, "flat": flat, "dim": dim, "model": model},
+        )
+        after = rows[-1][0]
+    await session.execute(text("UPDATE search_state SET vector_model = :m WHERE id = 1"), {"m": model})
+
+
+_REVECTOR = """
+UPDATE search_segments ss
+SET embedding = CASE WHEN v.has THEN CAST(
+        (CAST(:flat AS real[]))[(CAST(v.n AS int) - 1) * CAST(:dim AS int) + 1 : CAST(v.n AS int) * CAST(:dim AS int)]
+        AS vector) END,
+    embedding_model = CASE WHEN v.has THEN CAST(:model AS text) END,
+    embedding_dim = CASE WHEN v.has THEN CAST(:dim AS int) END
+FROM unnest(CAST(:ids AS uuid[]), CAST(:has AS boolean[])) WITH ORDINALITY AS v(id, has, n)
+WHERE ss.segment_id = v.id
+"""
 
 
 async def reset(session: AsyncSession) -> None:
@@ -61,7 +132,10 @@ async def set_applied(session: AsyncSession, seq: int) -> None:
     await session.execute(text("UPDATE search_state SET applied_seq = :seq WHERE id = 1"), {"seq": seq})
 
 
-async def apply_documents(session: AsyncSession, document_ids: Sequence[uuid.UUID], dim: int) -> None:
+async def apply_documents(
+    session: AsyncSession, document_ids: Sequence[uuid.UUID], model: str, dim: int
+) -> None:
+    """Re-apply these documents whole; only vectors recorded as `model`'s (of length `dim`) are kept."""
     docs = list(document_ids)
     await _remove(session, docs)
     after = uuid.UUID(int=0)
@@ -69,7 +143,8 @@ async def apply_documents(session: AsyncSession, document_ids: Sequence[uuid.UUI
         rows = (
             await session.execute(
                 text(
-                    "SELECT s.id, s.embedding FROM segments s JOIN documents d ON d.id = s.document_id "
+                    "SELECT s.id, s.embedding, s.embedding_model, s.embedding_dim "
+                    "FROM segments s JOIN documents d ON d.id = s.document_id "
                     "WHERE s.document_id = ANY(CAST(:docs AS uuid[])) AND d.status = 'active' AND s.id > :after "
                     "ORDER BY s.id LIMIT :page"
                 ),
@@ -78,7 +153,8 @@ async def apply_documents(session: AsyncSession, document_ids: Sequence[uuid.UUI
         ).all()
         if not rows:
             return
-        await _insert(session, [r[0] for r in rows], [r[1] for r in rows], dim)
+        raws = [r[1] if r[2] == model and r[3] == dim else None for r in rows]
+        await _insert(session, [r[0] for r in rows], raws, model, dim)
         after = rows[-1][0]
 
 
@@ -155,9 +231,11 @@ WITH src AS (
 ins AS (
     INSERT INTO search_segments
         (segment_id, document_id, project_id, source_type, source_id, path, tags, updated_at, length, tsv,
-         embedding)
+         embedding, embedding_model, embedding_dim)
     SELECT id, document_id, project_id, source_type, registered_source_id, uri, tags, updated_at,
-           (SELECT coalesce(sum(cardinality(u.positions)), 0) FROM unnest(src.tsv) AS u), tsv, embedding
+           (SELECT coalesce(sum(cardinality(u.positions)), 0) FROM unnest(src.tsv) AS u), tsv, embedding,
+           CASE WHEN embedding IS NOT NULL THEN CAST(:model AS text) END,
+           CASE WHEN embedding IS NOT NULL THEN CAST(:dim AS int) END
     FROM src
     ON CONFLICT (segment_id) DO NOTHING
     RETURNING tsv, length
@@ -177,7 +255,7 @@ WHERE id = 1
 
 
 async def _insert(
-    session: AsyncSession, ids: list[uuid.UUID], raws: Sequence[bytes | None], dim: int
+    session: AsyncSession, ids: list[uuid.UUID], raws: Sequence[bytes | None], model: str, dim: int
 ) -> None:
     has, flat = _vectors(raws, dim)
-    await session.execute(text(_INSERT), {"ids": ids, "has": has, "flat": flat, "dim": dim})
+    await session.execute(text(_INSERT), {"ids": ids, "has": has, "flat": flat, "dim": dim, "model": model})

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.search.index import Hits
+from pam.search.pg_apply import vector_cast
 from pam.search.pg_filters import SqlCondition
 from pam.search.pg_text import QUERY_CTE
 
@@ -70,11 +71,13 @@ LIMIT :limit
 
 # MATERIALIZED keeps the HNSW scan (and its LIMIT) inside: an iterative scan in relaxed order may
 # return rows slightly out of distance order, which the outer ORDER BY puts right.
+# The per-dimension HNSW index is on `embedding::<cast>` WHERE embedding_dim = <dim>: both appear
+# literally so the planner can use it (the dimension is an int, checked by pg_apply.vector_cast).
 _VECTOR_SQL = """
 WITH nearest AS MATERIALIZED (
-    SELECT s.segment_id, s.embedding <=> CAST(CAST(:qv AS real[]) AS vector) AS distance
+    SELECT s.segment_id, (s.embedding::{cast}) <=> CAST(CAST(CAST(:qv AS real[]) AS vector) AS {cast}) AS distance
     FROM search_segments s
-    WHERE s.embedding IS NOT NULL AND {where}
+    WHERE s.embedding_dim = {dim} AND s.embedding_model = :model AND {where}
     ORDER BY distance
     LIMIT :limit
 )
@@ -149,7 +152,13 @@ async def keyword(session: AsyncSession, query: str, condition: SqlCondition, li
 
 
 async def vector(
-    session: AsyncSession, query_vector: list[float], condition: SqlCondition, limit: int, *, iterative: bool
+    session: AsyncSession,
+    query_vector: list[float],
+    condition: SqlCondition,
+    limit: int,
+    *,
+    model: str,
+    iterative: bool,
 ) -> Hits:
     """Cosine similarity (1 - cosine distance), best first. Run inside a transaction (SET LOCAL).
 
@@ -171,8 +180,9 @@ async def vector(
         # slightly unordered output is sorted again by the outer query of _VECTOR_SQL.
         settings += ", set_config('hnsw.iterative_scan', 'relaxed_order', true)"
     await session.execute(text(f"SELECT {settings}"), {"ef": ef})
+    dim = len(query_vector)
+    sql = _VECTOR_SQL.format(where=condition.sql, cast=vector_cast(dim), dim=int(dim))
     rows = await session.execute(
-        text(_VECTOR_SQL.format(where=condition.sql)),
-        {"qv": query_vector, "limit": limit, **condition.params},
+        text(sql), {"qv": query_vector, "limit": limit, "model": model, **condition.params}
     )
     return [(str(segment_id), float(score)) for segment_id, score in rows]

@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pam.errors import Conflict, InvalidInput, Unavailable
+from pam.errors import InvalidInput, Unavailable
 from pam.health import ComponentStatus
 from pam.search import feed, pg_apply, pg_outbox, pg_search
 from pam.search.analyzer import DEFAULT_ANALYZER, build_analyzer, clean_text, highlight
@@ -58,6 +58,7 @@ class PostgresIndex:
         self.dim = dim
         self._generation = 0
         self._segments = 0
+        self._space: feed.VectorSpace | None = None
         self._lock = asyncio.Lock()  # one applier per process; other processes are kept out by the row lock
         self._gap = pg_outbox.GapWatch()
         self._iterative_scan = False
@@ -72,26 +73,23 @@ class PostgresIndex:
     def applied_seqs(self) -> dict[str, int]:
         return {"postgres": self._generation}
 
+    @property
+    def vector_model(self) -> str | None:
+        return None if self._space is None else self._space.model
+
+    def _read(self, state: pg_apply.IndexState, space: feed.VectorSpace | None) -> None:
+        self._generation, self._segments = state.applied_seq, state.segments
+        self._space = space if space is not None and space.model == state.vector_model else None
+
     async def start(self) -> None:
         """Check the schema, rebuild if another analyzer built the tables, then catch up."""
         async with self.sessions() as s, s.begin():
             try:
-                column_dim = await s.scalar(
-                    text(
-                        "SELECT atttypmod FROM pg_attribute "
-                        "WHERE attrelid = 'search_segments'::regclass AND attname = 'embedding'"
-                    )
-                )
+                await s.execute(text("SELECT embedding_model, embedding_dim FROM search_segments LIMIT 0"))
             except exc.DBAPIError as e:
                 raise Unavailable(
-                    "The PostgreSQL search tables are missing: run `pam db upgrade` (once, from one place)."
+                    "The PostgreSQL search tables are missing or old: run `pam db upgrade` (once, from one place)."
                 ) from e
-            if column_dim != self.dim:
-                raise Conflict(
-                    f"The PostgreSQL search index stores {column_dim}-dimensional embeddings but the "
-                    f"embedding model makes {self.dim}-dimensional ones. Use a {column_dim}-dimensional "
-                    "model, or PAM_SEARCH_INDEX=embedded."
-                )
             version = await s.scalar(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'"))
             self._iterative_scan = _version(str(version or "0")) >= _ITERATIVE_SCAN_SINCE
             # Waits for a running applier: the rebuild must not interleave with its writes.
@@ -109,20 +107,29 @@ class PostgresIndex:
                     state = await pg_apply.read_state(s, lock="FOR UPDATE SKIP LOCKED")
                     if state is None:
                         break  # another process is applying: it will get there, we do not wait
+                    space = await feed.active_space(s)
+                    if space is not None and space.model != state.vector_model:
+                        # Another model became active: every row takes its vector in this one
+                        # transaction; searches see the old vectors until it commits.
+                        await pg_apply.switch_model(s, space.model, space.dim)
+                        log.info("vector_model_switched", model=space.model)
+                        continue
                     page = await pg_outbox.next_page(
                         s, self.sessions, state.applied_seq, OUTBOX_PAGE, self._gap
                     )
                     if page.applied_to == state.applied_seq:
-                        self._generation, self._segments = state.applied_seq, state.segments
+                        self._read(state, space)
                         return self._generation
                     if page.document_ids:
-                        await pg_apply.apply_documents(s, page.document_ids, self.dim)
+                        model, dim = (space.model, space.dim) if space is not None else ("", 0)
+                        await pg_apply.apply_documents(s, page.document_ids, model, dim)
                     await pg_apply.set_applied(s, page.applied_to)
                 self._generation = page.applied_to
             async with self.sessions() as s:
                 state = await pg_apply.read_state(s)
+                space = await feed.active_space(s)
             if state is not None:
-                self._generation, self._segments = state.applied_seq, state.segments
+                self._read(state, space)
             return self._generation
 
     async def keyword(self, query: str, filters: SearchFilters, limit: int) -> Hits:
@@ -134,17 +141,31 @@ class PostgresIndex:
         async with self.sessions() as s:
             return await pg_search.keyword(s, _safe(query), condition, limit)
 
-    async def vector(self, query_vector: npt.NDArray[np.float32], filters: SearchFilters, limit: int) -> Hits:
+    async def vector(
+        self,
+        query_vector: npt.NDArray[np.float32],
+        filters: SearchFilters,
+        limit: int,
+        *,
+        model: str | None = None,
+    ) -> Hits:
+        space = self._space
+        if space is None or (model is not None and model != space.model):
+            return []  # never compare a query vector with another model's vectors
         query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
-        if query.shape[0] != self.dim or not np.isfinite(query).all():
-            raise InvalidInput(f"query vector must be {self.dim} finite numbers")
+        if query.shape[0] != space.dim or not np.isfinite(query).all():
+            raise InvalidInput(f"query vector must be {space.dim} finite numbers")
         if limit <= 0 or not np.any(query):
             return []  # a zero vector has no direction: no cosine to rank by
         condition = filter_condition(filters)
         if condition.matches_nothing:
             return []
         async with self.sessions() as s, s.begin():
-            return await pg_search.vector(s, query.tolist(), condition, limit, iterative=self._iterative_scan)
+            # The SQL also takes only rows recorded as this model's: a switch committing meanwhile
+            # leaves this query with no rows, never with another model's.
+            return await pg_search.vector(
+                s, query.tolist(), condition, limit, model=space.model, iterative=self._iterative_scan
+            )
 
     def snippet(self, query: str, text: str, max_chars: int = 240) -> str:
         return highlight(self._highlighter, query, text, max_chars)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -37,11 +37,19 @@ class QueryExpander(Protocol):
     async def expand(self, text: str, project_ids: Sequence[uuid.UUID]) -> str: ...
 
 
+@dataclass(frozen=True, slots=True)
+class QueryVector:
+    """A query's embedding and the model that made it: an index compares it only with that model's."""
+
+    model: str
+    values: npt.NDArray[np.float32]
+
+
 class SearchService:
     def __init__(
         self,
         index: SearchIndex,
-        embedder: Embedder,
+        embedder: Embedder | Callable[[str | None], Embedder | None],
         sessions: async_sessionmaker[AsyncSession],
         *,
         rrf_k: int,
@@ -51,9 +59,17 @@ class SearchService:
         reranker: Reranker | None = None,
         expander: QueryExpander | None = None,
     ) -> None:
-        """`cache` (e.g. a shared Redis cache) wins; without one, an in-process LRU of `cache_size`."""
+        """`embedder`: the query embedder, or a lookup of the embedder for the model the index serves.
+
+        `cache` (e.g. a shared Redis cache) wins; without one, an in-process LRU of `cache_size`.
+        """
         self.index = index
-        self.embedder = embedder
+        self._embedder_for: Callable[[str | None], Embedder | None] | None = None
+        self._fixed: Embedder | None = None
+        if callable(embedder):
+            self._embedder_for = embedder
+        else:
+            self._fixed = embedder
         self.sessions = sessions
         self.rrf_k = rrf_k
         self.candidates = candidates
@@ -74,14 +90,13 @@ class SearchService:
             projects = [uuid.UUID(p) for p in sorted(filters.project_ids)]
             text = await self.expander.expand(text, projects)
         generation = self.index.generation
-        key = (text, filters, k, mode, generation)
+        model = self.index.vector_model
+        key = (text, filters, k, mode, generation, model)
         if (cached := await self.cache.get(key)) is not None:
             return replace(cached, cached=True, took_ms=round((time.perf_counter() - started) * 1000, 2))
         hits: list[SearchHit] = []
         if text and not filters.matches_nothing():
-            query_vector = None
-            if mode in ("hybrid", "vector"):
-                query_vector = await asyncio.to_thread(self.embedder.embed_query, text)
+            query_vector = await self._query_vector(text, mode, model)
             ranked = await self._candidates(text, filters, mode, k, query_vector)
             hits = await self._hydrate(text, ranked, k, query_vector)
             if self.reranker is not None and hits:
@@ -92,13 +107,28 @@ class SearchService:
         await self.cache.put(key, result)
         return result
 
+    def embedder_for(self, model: str | None) -> Embedder | None:
+        """The embedder whose vectors are `model`'s (None: this process cannot embed for it)."""
+        if self._fixed is not None:
+            return self._fixed
+        assert self._embedder_for is not None
+        return self._embedder_for(model)
+
+    async def _query_vector(self, text: str, mode: SearchMode, model: str | None) -> QueryVector | None:
+        if mode == "keyword" or model is None:
+            return None
+        embedder = self.embedder_for(model)
+        if embedder is None:
+            return None  # the served model's embedder is not here: keyword candidates only
+        return QueryVector(model, await asyncio.to_thread(embedder.embed_query, text))
+
     async def rank(
         self,
         text: str,
         filters: SearchFilters,
         mode: SearchMode,
         depth: int,
-        query_vector: npt.NDArray[np.float32] | None = None,
+        query: QueryVector | None = None,
     ) -> list[tuple[str, float]]:
         """Fused segment ids and scores, best first, without hydration (evaluation uses this)."""
         keyword: list[tuple[str, float]] = []
@@ -106,9 +136,12 @@ class SearchService:
         if mode in ("hybrid", "keyword"):
             keyword = await self.index.keyword(text, filters, max(depth, self.candidates))
         if mode in ("hybrid", "vector"):
-            if query_vector is None:
-                query_vector = await asyncio.to_thread(self.embedder.embed_query, text)
-            vector = await self.index.vector(query_vector, filters, max(depth, self.candidates))
+            if query is None:
+                query = await self._query_vector(text, mode, self.index.vector_model)
+            if query is not None:
+                vector = await self.index.vector(
+                    query.values, filters, max(depth, self.candidates), model=query.model
+                )
         if mode == "keyword":
             return keyword[:depth]
         if mode == "vector":
@@ -121,18 +154,18 @@ class SearchService:
         filters: SearchFilters,
         mode: SearchMode,
         k: int,
-        query_vector: npt.NDArray[np.float32] | None,
+        query: QueryVector | None,
     ) -> list[tuple[str, float]]:
         # Twice k: a few ids may be gone from the database by the time they are hydrated.
         depth = max(self.reranker.depth, k) if self.reranker is not None else k * 2
-        return await self.rank(text, filters, mode, depth, query_vector)
+        return await self.rank(text, filters, mode, depth, query)
 
     async def _hydrate(
         self,
         text: str,
         ranked: Sequence[tuple[str, float]],
         k: int,
-        query_vector: npt.NDArray[np.float32] | None,
+        query: QueryVector | None,
     ) -> list[SearchHit]:
         wanted = ranked[: max(k * 2, self.reranker.depth if self.reranker else 0)]
         ids = [uuid.UUID(i) for i, _ in wanted]
@@ -155,11 +188,12 @@ class SearchService:
             seg, title, uri, source_type, updated_at = row
             similarity = None
             if (
-                query_vector is not None
+                query is not None
                 and seg.embedding is not None
-                and len(seg.embedding) == 4 * query_vector.size
+                and seg.embedding_model == query.model
+                and len(seg.embedding) == 4 * query.values.size
             ):
-                similarity = round(float(np.frombuffer(seg.embedding, dtype="<f4") @ query_vector), 4)
+                similarity = round(float(np.frombuffer(seg.embedding, dtype="<f4") @ query.values), 4)
             hits.append(
                 SearchHit(
                     segment_id=seg.id,

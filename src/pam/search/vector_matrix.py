@@ -1,332 +1,433 @@
-"""Exact cosine search over an in-memory float32 matrix, with filters applied before the top-k.
+"""Vector search over an in-memory float32 matrix: exact below a size, an HNSW graph above it, filters inside.
 
-Rows are kept dense (a delete moves the last row into the hole), so a search is one BLAS matrix-vector
-product over exactly the live rows. Each row carries small integer codes for its project, source type,
-source, document, path and tag set; a ``SearchFilters`` becomes a boolean mask from lookup tables over
-those codes, so restricting to one project among a million rows costs a few milliseconds of numpy.
+Rows are appended and never moved, so a row number is also the vector's label in the HNSW graph
+(`pam.search.vector_graph`). A deleted row becomes a tombstone (`_live` is False): every search excludes it,
+and when tombstones pass `HnswSettings.max_dead_share` of the rows the matrix is compacted and the graph
+rebuilt. Replacing a document keeps the rows whose segment ids stay (segment ids change with content), so
+re-applying an unchanged document touches no graph.
 
-Interned strings (projects, paths, tag sets) are never forgotten while the matrix lives; they are few
-(about one path per document) and a restart rebuilds the matrix from the database anyway.
+A search computes the mask of rows its filters pass (`pam.search.vector_codes`; cached per filter until the
+next write). Few rows (at most `exact_rows`, or below `min_rows` in all): exact scores over exactly those rows.
+Otherwise the graph is walked with the mask as its filter, inside the walk, and the candidates are re-scored
+exactly from the float32 rows: a hit's score is its true cosine.
 
-From ``IvfSettings.min_rows`` rows on (50k by default), a search probes an IVF index instead of scoring
-every row: see ``pam.search.vector_ivf`` for the measurements behind that. Below it, and whenever a filter
-leaves no more rows than the IVF would score anyway, the search is exact. Each row's list is one more code
-column, so deletes and moves keep it consistent for free; training re-orders the rows by list so the
-probed rows are read in runs.
-
-Not thread-safe for writes: the owner serialises ``upsert``/``delete*`` against searches.
+Thread-safe: a lock serialises writes and searches (the index writes from a worker thread).
 """
 
 from __future__ import annotations
 
-import bisect
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pam.errors import InvalidInput
-from pam.search.filters import SearchFilters, SegmentMeta, epoch_micros
-from pam.search.vector_ivf import IvfQuantiser, IvfSettings
+from pam.search.filters import SearchFilters, SegmentMeta
+from pam.search.vector_codes import RowCodes
+from pam.search.vector_graph import HnswGraph, HnswSettings
 
 _MIN_CAPACITY = 1024
 # Below this share of selected rows, gathering them first beats scoring every row and discarding.
 _GATHER_SHARE = 0.25
 # Rows gathered per block: a block (3 MB at 384 dims) stays in cache between the copy and the product.
 _GATHER_CHUNK = 2048
-_DEFAULT_ANN = IvfSettings()
-_CODE_COLUMNS = ("project", "source_type", "source", "document", "path", "tagset", "ivf_list")
-_INTERNED = ("project", "source_type", "source", "document", "path")
-
-
-class _Interner:
-    def __init__(self) -> None:
-        self.code_of: dict[str, int] = {}
-        self.values: list[str] = []
-
-    def code(self, value: str) -> int:
-        found = self.code_of.get(value)
-        if found is None:
-            found = len(self.values)
-            self.code_of[value] = found
-            self.values.append(value)
-        return found
-
-    def table_for(self, values: Iterable[str]) -> npt.NDArray[np.bool_]:
-        return _lookup_table(len(self.values), (c for v in values if (c := self.code_of.get(v)) is not None))
-
-
-def _lookup_table(size: int, codes: Iterable[int]) -> npt.NDArray[np.bool_]:
-    """table[code] is True for the wanted codes, so ``table[column]`` is the row mask."""
-    table = np.zeros(size + 1, dtype=np.bool_)
-    table[list(codes)] = True
-    return table
+_MASK_CACHE = 32
+_DEFAULT_ANN = HnswSettings()
 
 
 def _score_rows(
-    live: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], query: npt.NDArray[np.float32]
+    vecs: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], query: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
     scores = np.empty(rows.size, dtype=np.float32)
     for start in range(0, rows.size, _GATHER_CHUNK):
         part = rows[start : start + _GATHER_CHUNK]
-        scores[start : start + part.size] = np.take(live, part, axis=0) @ query
+        scores[start : start + part.size] = np.take(vecs, part, axis=0) @ query
     return scores
 
 
+class LabelledGraph:
+    """An HNSW graph over some of the matrix's rows: label i is row ``rows[i]`` (tombstones stay labels)."""
+
+    def __init__(self, graph: HnswGraph, rows: npt.NDArray[np.int64]) -> None:
+        self.graph = graph
+        self.rows = rows
+
+    @classmethod
+    def build(
+        cls, vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], ann: HnswSettings
+    ) -> LabelledGraph:
+        return cls(HnswGraph.build(vectors[rows], ann), rows.copy())
+
+    def add(self, vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]) -> None:
+        self.graph.add(vectors[rows])
+        self.rows = np.concatenate([self.rows, rows])
+
+    @property
+    def size(self) -> int:
+        return int(self.rows.size)
+
+    @property
+    def nbytes(self) -> int:
+        return self.graph.nbytes + self.rows.nbytes
+
+
 class VectorMatrix:
-    def __init__(self, dim: int, ann: IvfSettings | None = _DEFAULT_ANN) -> None:
+    def __init__(self, dim: int, ann: HnswSettings | None = _DEFAULT_ANN) -> None:
         """``ann=None`` keeps every search exact whatever the size."""
         if dim <= 0:
             raise InvalidInput("dim must be positive")
         self.dim = dim
-        self._ann = ann
-        self._quantiser: IvfQuantiser | None = None
-        # Live rows per IVF list, kept in step with the "ivf_list" column.
-        self._list_sizes = np.zeros(0, dtype=np.int64)
-        self._n = 0
+        self.ann = ann
+        # The graph over every row (labels are rows), and one per project big enough (by project code).
+        self.graph: LabelledGraph | None = None
+        self.project_graphs: dict[int, LabelledGraph] = {}
+        self._n = 0  # rows in use, tombstones included
+        self._count = 0  # live rows
         self._vecs = np.zeros((_MIN_CAPACITY, dim), dtype=np.float32)
-        self._codes = {name: np.zeros(_MIN_CAPACITY, dtype=np.int32) for name in _CODE_COLUMNS}
-        self._updated = np.zeros(_MIN_CAPACITY, dtype=np.int64)
-        self._ids: list[str] = []
+        self._live = np.zeros(_MIN_CAPACITY, dtype=np.bool_)
+        self.codes = RowCodes(_MIN_CAPACITY)
+        self._ids: list[str | None] = []
         self._row_of: dict[str, int] = {}
-        self._interners = {name: _Interner() for name in _INTERNED}
-        self._tagset_code_of: dict[frozenset[str], int] = {}
-        self._tagset_tags: list[frozenset[str]] = []
-        # Distinct paths in sorted order, so a prefix is one contiguous slice found by bisection.
-        self._sorted_paths: list[str] = []
-        self._sorted_path_codes: list[int] = []
+        self._lock = threading.RLock()
+        self._version = 0  # bumped by every write: cached masks are for one version
+        self._masks: OrderedDict[SearchFilters, tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint8], int]]
+        self._masks = OrderedDict()
+        self._bitmaps: OrderedDict[tuple[int, SearchFilters], tuple[npt.NDArray[np.uint8], float, int]]
+        self._bitmaps = OrderedDict()
 
     def __len__(self) -> int:
+        return self._count
+
+    @property
+    def rows(self) -> int:
+        """Rows in use, tombstones included (the graph's labels)."""
         return self._n
 
     @property
     def nbytes(self) -> int:
-        ivf = 0 if self._quantiser is None else self._quantiser.centroids.nbytes + self._list_sizes.nbytes
-        return int(
-            self._vecs.nbytes + self._updated.nbytes + sum(a.nbytes for a in self._codes.values()) + ivf
-        )
+        n = self._n
+        graphs = sum(g.nbytes for g in self._graphs())
+        return int(self._vecs[:n].nbytes + self._live[:n].nbytes + self.codes.nbytes(n) + graphs)
 
-    @property
-    def ivf_lists(self) -> int:
-        """Number of IVF lists, 0 while searches are exact."""
-        return 0 if self._quantiser is None or not self._ann_active() else self._quantiser.lists
+    def _graphs(self) -> list[LabelledGraph]:
+        return ([] if self.graph is None else [self.graph]) + list(self.project_graphs.values())
 
     # ---- writes --------------------------------------------------------------------------------------
 
     def upsert(self, ids: Sequence[str], vectors: npt.ArrayLike, metas: Sequence[SegmentMeta]) -> None:
-        """Insert or replace rows; vectors are L2-normalised here (zero vectors stay zero)."""
+        """Insert rows, or update them in place; vectors are L2-normalised here (zero vectors stay zero).
+
+        A known id keeps its row when its vector is unchanged (only its attributes are rewritten);
+        a changed vector becomes a new row (the graph cannot move a node).
+        """
+        matrix = self._normalised(ids, vectors, metas)
+        with self._lock:
+            rows = np.empty(len(ids), dtype=np.int64)
+            fresh: list[int] = []
+            for i, segment_id in enumerate(ids):
+                row = self._row_of.get(segment_id)
+                if row is not None and not np.array_equal(self._vecs[row], matrix[i]):
+                    self._kill(row)
+                    row = None
+                if row is None:
+                    row = self._append(segment_id)
+                    fresh.append(i)
+                rows[i] = row
+            self._vecs[rows] = matrix
+            self.codes.write(rows, metas)
+            self._version += 1
+            if fresh:
+                self._add_to_graphs(rows[fresh])
+            self._maintain()
+
+    def _add_to_graphs(self, rows: npt.NDArray[np.int64]) -> None:
+        if self.graph is not None:
+            self.graph.add(self._vecs, rows)
+        projects = self.codes.columns["project"][rows]
+        for code, graph in self.project_graphs.items():
+            mine = rows[projects == code]
+            if mine.size:
+                graph.add(self._vecs, mine)
+
+    def _normalised(
+        self, ids: Sequence[str], vectors: npt.ArrayLike, metas: Sequence[SegmentMeta]
+    ) -> npt.NDArray[np.float32]:
         matrix = np.asarray(vectors, dtype=np.float32)
         if matrix.ndim != 2 or matrix.shape[1] != self.dim or not len(ids) == len(metas) == matrix.shape[0]:
             raise InvalidInput(f"expected {len(ids)} vectors of dimension {self.dim} with one meta each")
         if not np.isfinite(matrix).all():
             raise InvalidInput("vectors must be finite")
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("segment ids must be unique within one upsert")
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        matrix = matrix / norms
-        before = self._n
-        rows = np.fromiter(
-            (self._row_of[i] if i in self._row_of else self._append_row(i) for i in ids), np.int64, len(ids)
-        )
-        # Whole-batch assignments: per-row Python work here made 1M inserts take minutes.
-        self._vecs[rows] = matrix
-        codes = self._codes
-        for column, attr in (
-            ("project", "project_id"),
-            ("source_type", "source_type"),
-            ("source", "source_id"),
-            ("document", "document_id"),
-        ):
-            code = self._interners[column].code
-            codes[column][rows] = [code(getattr(m, attr)) for m in metas]
-        codes["path"][rows] = [self._path_code(m.path) for m in metas]
-        codes["tagset"][rows] = [self._tagset_code(m.tags) for m in metas]
-        self._updated[rows] = [epoch_micros(m.updated_at) for m in metas]
-        if self._quantiser is not None:
-            touched = np.unique(rows)
-            lists = self._codes["ivf_list"]
-            np.subtract.at(self._list_sizes, lists[touched[touched < before]], 1)
-            lists[touched] = self._quantiser.assign(self._vecs[touched])
-            self._list_sizes += np.bincount(lists[touched], minlength=self._quantiser.lists)
-        self._maybe_train()
+        out: npt.NDArray[np.float32] = matrix / norms
+        return out
 
-    def _maybe_train(self) -> None:
-        settings = self._ann
-        if settings is None or self._n < settings.min_rows:
-            return
-        if self._quantiser is not None and self._n < settings.retrain_growth * self._quantiser.trained_rows:
-            return
-        n = self._n
-        quantiser = IvfQuantiser.train(self._vecs[:n], settings)
-        lists = quantiser.assign(self._vecs[:n])
-        order = np.argsort(lists, kind="stable")
-        self._reorder(order)
-        self._codes["ivf_list"][:n] = lists[order]
-        self._list_sizes = np.bincount(lists, minlength=quantiser.lists).astype(np.int64)
-        self._quantiser = quantiser
+    def replace_documents(
+        self,
+        document_ids: Iterable[str],
+        ids: Sequence[str],
+        vectors: npt.ArrayLike,
+        metas: Sequence[SegmentMeta],
+    ) -> None:
+        """These documents now have exactly these segments: others of theirs go, unchanged ones stay put."""
+        with self._lock:
+            keep = set(ids)
+            doomed = [
+                row
+                for row in self.codes.document_rows(document_ids, self._n).tolist()
+                if self._live[row] and self._ids[row] not in keep
+            ]
+            self._delete_rows(doomed)
+            if ids:
+                self.upsert(ids, vectors, metas)
 
-    def _reorder(self, order: npt.NDArray[np.int64]) -> None:
-        """Row ``i`` becomes old row ``order[i]``, in every column."""
-        n = self._n
-        self._vecs[:n] = np.take(self._vecs[:n], order, axis=0)
-        for column in self._codes.values():
-            column[:n] = column[:n][order]
-        self._updated[:n] = self._updated[:n][order]
-        self._ids = [self._ids[int(r)] for r in order]
-        self._row_of = {segment_id: row for row, segment_id in enumerate(self._ids)}
+    def delete(self, ids: Iterable[str]) -> None:
+        with self._lock:
+            self._delete_rows(
+                [row for segment_id in ids if (row := self._row_of.get(segment_id)) is not None]
+            )
 
-    def _append_row(self, segment_id: str) -> int:
+    def delete_documents(self, document_ids: Iterable[str]) -> None:
+        with self._lock:
+            self._delete_rows(self.codes.document_rows(document_ids, self._n).tolist())
+
+    def _delete_rows(self, rows: Iterable[int]) -> None:
+        killed = False
+        for row in rows:
+            if self._live[row]:
+                self._kill(row)
+                killed = True
+        if killed:
+            self._version += 1
+            self._maintain()
+
+    def _kill(self, row: int) -> None:
+        segment_id = self._ids[row]
+        if segment_id is not None:
+            self._row_of.pop(segment_id, None)
+        self._ids[row] = None
+        self._live[row] = False
+        self._count -= 1
+
+    def _append(self, segment_id: str) -> int:
         if self._n == self._vecs.shape[0]:
-            self._grow(self._n * 2)
+            self._resize(self._n * 2)
         row = self._n
         self._n += 1
+        self._count += 1
         self._ids.append(segment_id)
         self._row_of[segment_id] = row
+        self._live[row] = True
         return row
 
-    def _grow(self, capacity: int) -> None:
+    def _resize(self, capacity: int) -> None:
         vecs = np.zeros((capacity, self.dim), dtype=np.float32)
         vecs[: self._n] = self._vecs[: self._n]
         self._vecs = vecs
-        for name, column in self._codes.items():
-            self._codes[name] = np.resize(column, capacity)
-        self._updated = np.resize(self._updated, capacity)
+        self._live = np.resize(self._live, capacity)
+        self._live[self._n :] = False
+        self.codes.resize(capacity)
 
-    def _path_code(self, path: str) -> int:
-        interner = self._interners["path"]
-        known = path in interner.code_of
-        code = interner.code(path)
-        if not known:
-            at = bisect.bisect_left(self._sorted_paths, path)
-            self._sorted_paths.insert(at, path)
-            self._sorted_path_codes.insert(at, code)
-        return code
+    def _maintain(self) -> None:
+        """Build the graph once the matrix is big enough; compact when tombstones are too many."""
+        ann = self.ann
+        if ann is None:
+            return
+        dead = self._n - self._count
+        if self._n > _MIN_CAPACITY and dead > ann.max_dead_share * self._n:
+            self._compact()
+        if self._count < ann.min_rows:
+            return
+        live = self._live[: self._n]
+        if self.graph is None:
+            self.graph = LabelledGraph.build(self._vecs, np.arange(self._n, dtype=np.int64), ann)
+        projects = self.codes.columns["project"][: self._n]
+        sizes = np.bincount(projects[live])
+        for code in np.flatnonzero(sizes >= ann.min_rows).tolist():
+            # A project holding nearly everything gains nothing from a graph of its own.
+            if code not in self.project_graphs and sizes[code] < 0.9 * self._count:
+                rows = np.flatnonzero(live & (projects == code)).astype(np.int64)
+                self.project_graphs[code] = LabelledGraph.build(self._vecs, rows, ann)
 
-    def _tagset_code(self, tags: Sequence[str]) -> int:
-        tagset = frozenset(tags)
-        code = self._tagset_code_of.get(tagset)
-        if code is None:
-            code = len(self._tagset_tags)
-            self._tagset_code_of[tagset] = code
-            self._tagset_tags.append(tagset)
-        return code
-
-    def delete(self, ids: Iterable[str]) -> None:
-        rows = [row for segment_id in ids if (row := self._row_of.get(segment_id)) is not None]
-        self._delete_rows(rows)
-
-    def delete_documents(self, document_ids: Iterable[str]) -> None:
-        table = self._interners["document"].table_for(document_ids)
-        rows = np.flatnonzero(table[self._codes["document"][: self._n]])
-        self._delete_rows(rows.tolist())
-
-    def _delete_rows(self, rows: Iterable[int]) -> None:
-        doomed = sorted(set(rows), reverse=True)
-        if self._quantiser is not None and doomed:
-            np.subtract.at(self._list_sizes, self._codes["ivf_list"][doomed], 1)
-        # Highest rows first: the last row is then never one still waiting to be deleted.
-        for row in doomed:
-            last = self._n - 1
-            del self._row_of[self._ids[row]]
-            if row != last:
-                moved_id = self._ids[last]
-                self._ids[row] = moved_id
-                self._row_of[moved_id] = row
-                self._vecs[row] = self._vecs[last]
-                for column in self._codes.values():
-                    column[row] = column[last]
-                self._updated[row] = self._updated[last]
-            self._ids.pop()
-            self._n = last
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self._live[: self._n])
+        self._vecs[: keep.size] = self._vecs[keep]
+        self.codes.copy_rows(keep)
+        self._ids = [self._ids[int(r)] for r in keep]
+        self._row_of = {segment_id: row for row, segment_id in enumerate(self._ids) if segment_id is not None}
+        self._live[: keep.size] = True
+        self._live[keep.size : self._n] = False
+        self._n = keep.size
+        self.graph = None  # graphs are rebuilt over the new row numbers by _maintain
+        self.project_graphs = {}
+        self._version += 1
 
     # ---- reads ---------------------------------------------------------------------------------------
 
     def search(
         self, query_vec: npt.ArrayLike, filters: SearchFilters, limit: int, *, exact: bool = False
     ) -> list[tuple[str, float]]:
-        """Segment ids and cosine similarities, best first (ties by id); ``exact`` skips the IVF index."""
+        """Segment ids and cosine similarities, best first (ties by id); ``exact`` skips the graph."""
         query = np.asarray(query_vec, dtype=np.float32).reshape(-1)
         if query.shape[0] != self.dim or not np.isfinite(query).all():
             raise InvalidInput(f"query vector must be {self.dim} finite numbers")
         norm = float(np.linalg.norm(query))
-        if self._n == 0 or limit <= 0 or norm == 0.0 or filters.matches_nothing():
+        if limit <= 0 or norm == 0.0 or filters.matches_nothing():
             return []
         query = query / norm
-        live = self._vecs[: self._n]
-        mask = self._mask(filters)
-        rows: npt.NDArray[np.int64] | None = None
-        selected = self._n if mask is None else int(np.count_nonzero(mask))
-        if selected == 0:
-            return []
-        if (
-            not exact
-            and self._ann is not None
-            and self._ann_active()
-            and selected > self._ann.budget(self._n, limit)
-        ):
-            rows = self._probe_rows(query, mask, self._ann.budget(self._n, limit))
-            scores = _score_rows(live, rows, query)
-        elif mask is None:
-            scores = live @ query
-        else:
-            rows = np.flatnonzero(mask)
-            scores = (
-                _score_rows(live, rows, query) if selected < _GATHER_SHARE * self._n else (live @ query)[rows]
-            )
-        k = min(limit, scores.size)
-        top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
-        picked = top if rows is None else rows[top]
-        hits = [(self._ids[int(r)], float(s)) for r, s in zip(picked, scores[top], strict=True)]
-        hits.sort(key=lambda hit: (-hit[1], hit[0]))
-        return hits
+        with self._lock:
+            if self._count == 0:
+                return []
+            mask, bits, selected = self._selection(filters)
+            if selected == 0:
+                return []
+            graphs = None if exact else self._graphs_for(filters, selected, limit)
+            if graphs is not None:
+                rows = self._walk(graphs, filters, mask, bits, query, limit)
+                scores = _score_rows(self._vecs, rows, query)
+            elif selected == self._n:
+                rows, scores = None, self._vecs[: self._n] @ query
+            else:
+                rows = np.flatnonzero(mask)
+                scores = (
+                    _score_rows(self._vecs, rows, query)
+                    if selected < _GATHER_SHARE * self._n
+                    else (self._vecs[: self._n] @ query)[rows]
+                )
+            k = min(limit, scores.size)
+            if k == 0:
+                return []
+            top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
+            picked = top if rows is None else rows[top]
+            hits = [(self._ids[int(r)], float(s)) for r, s in zip(picked, scores[top], strict=True)]
+        out = [(i, s) for i, s in hits if i is not None]
+        out.sort(key=lambda hit: (-hit[1], hit[0]))
+        return out
 
-    def _ann_active(self) -> bool:
-        return self._quantiser is not None and self._ann is not None and self._n >= self._ann.min_rows
+    def _graphs_for(self, filters: SearchFilters, selected: int, limit: int) -> list[LabelledGraph] | None:
+        """The graphs to walk for `filters`, or None for an exact search."""
+        ann = self.ann
+        if ann is None or self.graph is None or selected <= max(ann.exact_rows, limit):
+            return None
+        if filters.project_ids is None:
+            return [self.graph]
+        interner = self.codes.interners["project"]
+        codes = [c for p in filters.project_ids if (c := interner.code_of.get(p)) is not None]
+        # A few projects with graphs of their own: walk those (no filter starving the walk).
+        if codes and len(codes) <= 4 and all(c in self.project_graphs for c in codes):
+            return [self.project_graphs[c] for c in codes]
+        return [self.graph]
 
-    def _probe_rows(
-        self, query: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_] | None, budget: int
+    def _walk(
+        self,
+        graphs: list[LabelledGraph],
+        filters: SearchFilters,
+        mask: npt.NDArray[np.bool_],
+        bits: npt.NDArray[np.uint8] | None,
+        query: npt.NDArray[np.float32],
+        limit: int,
     ) -> npt.NDArray[np.int64]:
-        """The rows (passing ``mask``) in the lists an IVF probe picks for ``budget`` candidates."""
-        quantiser = self._quantiser
-        assert quantiser is not None
-        lists = self._codes["ivf_list"][: self._n]
-        if mask is None:
-            visible = self._list_sizes
+        """Candidate rows from each graph, the filter applied inside each walk."""
+        ann = self.ann
+        assert ann is not None
+        count = ann.candidates(limit)
+        found = []
+        for graph in graphs:
+            if graph is self.graph:
+                share = 1.0 if bits is None else int(np.count_nonzero(mask)) / max(1, graph.graph.size)
+                labels = graph.graph.search(query, count, bits, share=share)
+            else:
+                graph_bits, share = self._graph_bitmap(graph, filters, mask)
+                labels = graph.graph.search(query, count, graph_bits, share=share)
+            found.append(graph.rows[labels])
+        return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+
+    def _graph_bitmap(
+        self, graph: LabelledGraph, filters: SearchFilters, mask: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.uint8] | None, float]:
+        """The row mask over a project graph's labels (None: all pass) and the share passing; cached."""
+        key = (id(graph), filters)
+        cached = self._bitmaps.get(key)
+        if cached is not None and cached[2] == self._version:
+            bits, share, _ = cached
         else:
-            visible = np.bincount(lists[mask], minlength=quantiser.lists).astype(np.int64)
-        wanted = quantiser.probe(query, visible, budget)[lists]
-        return np.flatnonzero(wanted if mask is None else wanted & mask)
+            passing = mask[graph.rows]
+            count = int(np.count_nonzero(passing))
+            share = count / max(1, passing.size)
+            everything = count == passing.size
+            bits = np.zeros(0, dtype=np.uint8) if everything else np.packbits(passing, bitorder="little")
+            self._bitmaps[key] = (bits, share, self._version)
+            if len(self._bitmaps) > _MASK_CACHE:
+                self._bitmaps.popitem(last=False)
+        return (None if bits.size == 0 else bits), share
 
-    def _mask(self, filters: SearchFilters) -> npt.NDArray[np.bool_] | None:
+    def _selection(
+        self, filters: SearchFilters
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint8] | None, int]:
+        """(row mask, its bitmap for the graph or None for "every row", rows selected), cached per version."""
+        cached = self._masks.get(filters)
+        if cached is not None and cached[2] == self._version:
+            self._masks.move_to_end(filters)
+            mask, bits, _ = cached
+            return mask, (None if bits.size == 0 else bits), int(np.count_nonzero(mask))
         n = self._n
-        mask: npt.NDArray[np.bool_] | None = None
+        restricted = self.codes.mask(filters, n)
+        if restricted is None and self._count == n:
+            mask, bits = np.ones(n, dtype=np.bool_), np.zeros(0, dtype=np.uint8)
+        else:
+            live = self._live[:n]
+            mask = live if restricted is None else restricted & live
+            bits = np.packbits(mask, bitorder="little")
+        self._masks[filters] = (mask, bits, self._version)
+        if len(self._masks) > _MASK_CACHE:
+            self._masks.popitem(last=False)
+        return mask, (None if bits.size == 0 else bits), int(np.count_nonzero(mask))
 
-        def restrict(part: npt.NDArray[np.bool_]) -> None:
-            nonlocal mask
-            mask = part if mask is None else mask & part
+    # ---- persistence (pam.search.vector_store) -------------------------------------------------------
 
-        for column, allowed in (
-            ("project", filters.project_ids),
-            ("source_type", filters.source_types),
-            ("source", filters.source_ids),
-        ):
-            if allowed is not None:
-                restrict(self._interners[column].table_for(allowed)[self._codes[column][:n]])
-        if filters.tags is not None:
-            wanted = filters.tags
-            table = _lookup_table(
-                len(self._tagset_tags),
-                (code for code, tagset in enumerate(self._tagset_tags) if not tagset.isdisjoint(wanted)),
-            )
-            restrict(table[self._codes["tagset"][:n]])
-        if filters.path_prefix:
-            prefix = filters.path_prefix
-            lo = hi = bisect.bisect_left(self._sorted_paths, prefix)
-            while hi < len(self._sorted_paths) and self._sorted_paths[hi].startswith(prefix):
-                hi += 1
-            table = _lookup_table(len(self._sorted_paths), self._sorted_path_codes[lo:hi])
-            restrict(table[self._codes["path"][:n]])
-        if filters.updated_after is not None:
-            restrict(self._updated[:n] >= epoch_micros(filters.updated_after))
-        if filters.updated_before is not None:
-            restrict(self._updated[:n] <= epoch_micros(filters.updated_before))
-        return mask
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of everything needed to restore this matrix (the lock is held only while copying)."""
+        with self._lock:
+            n = self._n
+            return {
+                "vectors": self._vecs[:n].copy(),
+                "live": self._live[:n].copy(),
+                "updated": self.codes.updated[:n].copy(),
+                "columns": {name: column[:n].copy() for name, column in self.codes.columns.items()},
+                "ids": [i or "" for i in self._ids],
+                "codes": self.codes.state(),
+                "graph": None if self.graph is None else self.graph.graph.to_bytes(),
+                "project_graphs": {
+                    code: (g.graph.to_bytes(), g.rows.copy()) for code, g in self.project_graphs.items()
+                },
+            }
+
+    @classmethod
+    def restore(cls, dim: int, ann: HnswSettings | None, saved: dict[str, Any]) -> VectorMatrix:
+        matrix = cls(dim, ann)
+        n = int(saved["vectors"].shape[0])
+        capacity = max(_MIN_CAPACITY, n)
+        matrix._vecs = np.zeros((capacity, dim), dtype=np.float32)
+        matrix._vecs[:n] = saved["vectors"]
+        matrix._live = np.zeros(capacity, dtype=np.bool_)
+        matrix._live[:n] = saved["live"]
+        matrix.codes = RowCodes(capacity, saved["codes"])
+        for name, column in saved["columns"].items():
+            matrix.codes.columns[name][:n] = column
+        matrix.codes.updated[:n] = saved["updated"]
+        matrix._ids = [i if live else None for i, live in zip(saved["ids"], saved["live"], strict=True)]
+        matrix._row_of = {i: row for row, i in enumerate(matrix._ids) if i is not None}
+        matrix._n, matrix._count = n, int(np.count_nonzero(saved["live"]))
+        graph: HnswGraph | None = saved["graph"] if ann is not None else None
+        if graph is not None and graph.size == n:  # else not the graph of these rows: rebuilt by _maintain
+            matrix.graph = LabelledGraph(graph, np.arange(n, dtype=np.int64))
+            for code, (project_graph, rows) in saved["project_graphs"].items():
+                if project_graph.size == rows.size and (rows.size == 0 or rows.max() < n):
+                    matrix.project_graphs[int(code)] = LabelledGraph(project_graph, rows)
+        matrix._maintain()
+        return matrix

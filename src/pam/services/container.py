@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, replace
 
 import structlog
 from sqlalchemy import text
@@ -23,13 +23,13 @@ from pam.connectors.credentials import CredentialBox
 from pam.data.catalog import DataCatalog
 from pam.data.sync import CatalogSink
 from pam.embed.base import Embedder
-from pam.embed.minilm import MiniLMEmbedder
+from pam.embed.minilm import MODEL_ID as MINILM_MODEL_ID
 from pam.errors import InvalidInput
 from pam.formats.limits import ParseLimits
 from pam.health import ComponentStatus, probe
 from pam.ingest.chunker import StructureChunker
 from pam.ingest.dispatch import LocalDispatch, TaskDispatch
-from pam.ingest.embedding_text import HEADER_TOKENS
+from pam.ingest.embedding_text import HEADER_TOKENS, recipe_model_id
 from pam.ingest.parsers.registry import ParserRegistry, default_parsers
 from pam.ingest.pipeline import PipelineDeps
 from pam.ingest.tasks import TaskRunner
@@ -46,6 +46,8 @@ from pam.services.auth.redis_ratelimit import RedisRateLimiter
 from pam.services.chat import ChatService
 from pam.services.conversations import ConversationService
 from pam.services.documents import DocumentService, OriginalsConfig
+from pam.services.embedders import build_embedder, configured_spec
+from pam.services.embedding_models import EmbeddingModels
 from pam.services.glossary import GlossaryService
 from pam.services.glossary_expansion import GlossaryExpander
 from pam.services.ingestion import IngestionService
@@ -63,6 +65,10 @@ from pam.store.migrate import ensure_schema
 log = structlog.get_logger("pam.services")
 FOLLOW_INTERVAL_S = 2.0
 MIN_SYNC_GAP_S = 1.0
+# With PostgreSQL, other processes write (workers, other servers) and each server's replica must show
+# their documents within 2 s (p95): poll the outbox often; an idle poll is two indexed one-row reads.
+SHARED_FOLLOW_INTERVAL_S = 0.25
+SHARED_MIN_SYNC_GAP_S = 0.25
 
 
 @dataclass
@@ -72,7 +78,8 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    embedder: Embedder
+    embedder: Embedder  # the configured model
+    embeddings: EmbeddingModels  # which model serves queries and writes; re-embedding after a change
     parsers: ParserRegistry
     index: SearchIndex
     runner: TaskRunner  # executes tasks: here (the embedded default) or in `pam worker`
@@ -100,8 +107,11 @@ class Services:
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    async def start(cls, settings: Settings, *, run_tasks: bool = True) -> Services:
-        """Build everything. `run_tasks=False` (one-shot CLI commands) leaves interrupted tasks alone."""
+    async def start(
+        cls, settings: Settings, *, run_tasks: bool = True, serves_search: bool = True
+    ) -> Services:
+        """Build everything. `run_tasks=False` (one-shot CLI commands, workers) leaves interrupted tasks
+        alone; `serves_search=False` (`pam worker`) keeps no search replica."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         llm = build_llm(settings)  # first: a misconfigured provider fails before anything is opened
         instruments = Metrics()
@@ -120,13 +130,20 @@ class Services:
             auth = await AuthServices.start(settings, sessions, limiter=limiter)
             async with sessions.begin() as session:
                 await ensure_default_project(session)
-            embedder = await asyncio.to_thread(
-                MiniLMEmbedder,
-                threads=settings.embed_threads or 1,
-                workers=settings.embed_workers or os.cpu_count() or 1,
-                batch_size=settings.embed_batch_size,
+            spec = configured_spec(settings)
+            embedder = await asyncio.to_thread(build_embedder, settings, spec)
+            embeddings = EmbeddingModels(
+                engine,
+                sessions,
+                embedder,
+                spec,
+                functools.partial(build_embedder, settings),
+                known_specs={recipe_model_id(MINILM_MODEL_ID): {"provider": "minilm"}},
             )
-            index = await open_index(settings, sessions, embedder.dim)
+            await embeddings.start()
+            index = await open_index(
+                settings, sessions, embeddings.active_dim, serves_search=serves_search, background=run_tasks
+            )
         except BaseException:
             if redis is not None:
                 await redis.close()
@@ -138,7 +155,7 @@ class Services:
         )
         engine_search = SearchService(
             index,
-            embedder,
+            embeddings.for_model,
             sessions,
             rrf_k=settings.rrf_k,
             candidates=settings.search_candidates,
@@ -162,6 +179,7 @@ class Services:
                 embed_batch_size=settings.embed_batch_size,
                 on_commit=index_dirty.set,
                 tables=tables_sink,
+                embedder_for_writes=embeddings.for_writes,
             ),
             concurrency=settings.ingest_concurrency,
             ingest_roots=settings.ingest_roots,
@@ -181,6 +199,7 @@ class Services:
             engine=engine,
             sessions=sessions,
             embedder=embedder,
+            embeddings=embeddings,
             parsers=parsers,
             index=index,
             runner=runner,
@@ -229,6 +248,9 @@ class Services:
             _index_dirty=index_dirty,
         )
         services._background.append(asyncio.create_task(services._follow_index(), name="index-follower"))
+        if run_tasks:
+            # A model change re-embeds in the background (one process at a time); old vectors serve meanwhile.
+            services._background.append(asyncio.create_task(embeddings.run(), name="re-embedding"))
         if run_tasks and isinstance(services.tasks, LocalDispatch):
             await services.runner.resume_interrupted()
         return services
@@ -245,15 +267,19 @@ class Services:
         one index commit per `MIN_SYNC_GAP_S`) keeps tantivy's commits and merges off the cores the
         embedder needs. Search stays consistent either way: it only sees what the index applied.
         """
+        shared = not self.settings.is_sqlite
+        interval = SHARED_FOLLOW_INTERVAL_S if shared else FOLLOW_INTERVAL_S
+        gap = SHARED_MIN_SYNC_GAP_S if shared else MIN_SYNC_GAP_S
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._index_dirty.wait(), timeout=FOLLOW_INTERVAL_S)
+                await asyncio.wait_for(self._index_dirty.wait(), timeout=interval)
             self._index_dirty.clear()
             try:
+                await self.embeddings.refresh()
                 await self.index.sync()
             except Exception:
                 log.exception("index_sync_failed")
-            await asyncio.sleep(MIN_SYNC_GAP_S)
+            await asyncio.sleep(gap)
 
     async def sync_index(self) -> int:
         return await self.index.sync()
@@ -264,18 +290,37 @@ class Services:
                 await conn.execute(text("SELECT 1"))
 
         async def embedder() -> None:
-            await asyncio.to_thread(self.embedder.embed_query, "health")
+            _, active = self.embeddings.for_writes()
+            await asyncio.to_thread(active.embed_query, "health")
 
         components = {
             "database": await probe(database, required=True, failure="database unreachable"),
             "index": await self.index.health(),
-            "embedder": await probe(embedder, required=True, failure="embedding model unavailable"),
+            "embedder": await self._embedder_health(
+                await probe(embedder, required=True, failure="embedding model unavailable")
+            ),
         }
         if self.redis is not None:
             components["redis"] = await self.redis.health()
         if (queue := await self.tasks.health()) is not None:
             components["queue"] = queue
         return components
+
+    async def _embedder_health(self, probed: ComponentStatus) -> ComponentStatus:
+        """The probe, with what a model change is doing (progress, or why it waits)."""
+        status = await self.embeddings.status()
+        if status.building is None and status.serving:
+            return replace(probed, detail=status.active_model)
+        detail = f"serving {status.active_model}"
+        if status.building is not None:
+            b = status.building
+            detail += f"; re-embedding for {b.model}: {b.done}/{b.total}"
+            if b.error:
+                detail += f" (retrying: {b.error})"
+        if not status.serving:
+            detail += "; vector search paused (no embedder for the active model here)"
+        degraded = probed.status == "ok" and not status.serving
+        return replace(probed, status="degraded" if degraded else probed.status, detail=detail)
 
     async def close(self) -> None:
         await self.tasks.close()

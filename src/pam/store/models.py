@@ -142,7 +142,45 @@ class Segment(TimestampedBase):
     # float32 little-endian, L2-normalised; the model that made it is recorded beside it.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedding_model: Mapped[str | None] = mapped_column(String(100))
+    embedding_dim: Mapped[int | None] = mapped_column(Integer)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+
+
+class EmbeddingSpace(Base):
+    """An embedding model the knowledge base has vectors for: the active one, or the next one being built.
+
+    `model` is the stored model id (model, input recipe, requested dimensions). Exactly one row is
+    `active`: `segments.embedding` holds its vectors. A `building` row collects its vectors in
+    `segment_vectors` until every segment has one; then one transaction makes it active.
+    """
+
+    __tablename__ = "embedding_spaces"
+
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # active | building | retired
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # provider, model, base url: no key
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SegmentVector(Base):
+    """A segment's vector in a model that is being built (not yet active)."""
+
+    __tablename__ = "segment_vectors"
+
+    segment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(
+        ForeignKey("embedding_spaces.model", ondelete="CASCADE"), primary_key=True
+    )
+    dim: Mapped[int] = mapped_column(Integer)
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SyncLog(TimestampedBase):

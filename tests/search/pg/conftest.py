@@ -126,7 +126,7 @@ async def pg_env(pg_database: str) -> AsyncIterator[PgEnv]:
     await asyncio.to_thread(migrate.upgrade, pg_database)
     engine = create_engine(pg_database)
     sessions = create_session_factory(engine)
-    sources = await make_projects(sessions)
+    sources = await make_projects(sessions, EMBEDDER)
     try:
         yield PgEnv(pg_database, sessions, sources)
     finally:

@@ -56,8 +56,10 @@ async def test_two_indexes_syncing_concurrently_apply_each_outbox_row_once(
     applied: Counter[uuid.UUID] = Counter()
     real_apply = pg_apply.apply_documents
 
-    async def counting_apply(session: AsyncSession, document_ids: Sequence[uuid.UUID], dim: int) -> None:
-        await real_apply(session, document_ids, dim)
+    async def counting_apply(
+        session: AsyncSession, document_ids: Sequence[uuid.UUID], model: str, dim: int
+    ) -> None:
+        await real_apply(session, document_ids, model, dim)
         applied.update(document_ids)
 
     monkeypatch.setattr(pg_apply, "apply_documents", counting_apply)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tests.search.pg.conftest import EMBEDDER, PgEnv
 
-from pam.errors import Conflict, InvalidInput
+from pam.errors import InvalidInput
 from pam.search.filters import SearchFilters
 from pam.search.postgres_index import PostgresIndex
 
@@ -105,9 +105,11 @@ async def test_filters_do_not_starve_vector_results(pg_env: PgEnv) -> None:
     assert len(hits) == 2
 
 
-async def test_an_embedder_of_another_dimension_is_refused(pg_env: PgEnv) -> None:
-    with pytest.raises(Conflict, match="384-dimensional"):
-        await PostgresIndex(pg_env.sessions, 64).start()
+async def test_a_query_of_another_model_finds_nothing(pg_env: PgEnv) -> None:
+    index = await _corpus(pg_env)
+    query = EMBEDDER.embed_query("lemur")
+    assert await index.vector(query, SearchFilters(), 5, model=EMBEDDER.model_id)
+    assert await index.vector(query, SearchFilters(), 5, model="another/model") == []
 
 
 async def test_health_reports_segments_and_lag(pg_env: PgEnv) -> None:

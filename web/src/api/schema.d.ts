@@ -1306,7 +1306,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "degraded" | "down" | "disabled";
+            status: "ok" | "degraded" | "down" | "disabled" | "catching_up";
         };
         /**
          * ContentPart
@@ -1837,7 +1837,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "degraded" | "down";
+            status: "ok" | "degraded" | "down" | "catching_up";
             /** Version */
             version: string;
         };
