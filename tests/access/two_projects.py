@@ -77,11 +77,11 @@ class World:
     b_source_id: str
     b_conversation: str
     b_key_id: str
-    b_term: str = ""  # a glossary term of B's
     # Kim is an editor of A and of B; her key is limited to A and read-only, so through it she is
     # exactly a viewer of A (the third credential the leak and role matrices run with).
     kim_id: uuid.UUID
     kim_scoped_key: str
+    b_term: str = ""  # a glossary term of B's
     b_markers: set[str] = field(default_factory=set)
 
     def viewer(self, via: str = "token") -> dict[str, str]:
