@@ -88,3 +88,17 @@ async def test_hostile_questions_are_handled() -> None:
     assert isinstance(assert_single_terminal(too_long), Error)
     weird = await collect(extractive().answer("\ud800 [1] [[[ refund ]]] \x00", [], kb))
     assert isinstance(assert_single_terminal(weird), Done)
+
+
+async def test_without_the_model_it_answers_on_topic_and_declines_what_shares_no_term() -> None:
+    # The decline threshold is calibrated on the packaged model's cosines; built without the model the
+    # answerer must not compare a passage's search score with it (the passage here is plainly on topic).
+    kb = knowledge()
+    found = await collect(extractive().answer("How long do refunds take?", [], kb))
+    assert "Refunds are issued within 14 days of the request. [1]" in answer_text(found)
+    assert [c.citation.segment_id for c in citations(found)][:1] == ["refunds-s0"]
+
+    missing = await collect(extractive().answer("What is the llama budget?", [], kb))
+    assert answer_text(missing) == NOT_FOUND and citations(missing) == []
+    done = assert_single_terminal(missing)
+    assert isinstance(done, Done) and done.grounded

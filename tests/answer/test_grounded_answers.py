@@ -9,6 +9,7 @@ from pam.answer.agent import AgentConfig, AgentStrategy
 from pam.answer.answerer import Answerer, UngroundedPolicy
 from pam.answer.events import Done, Status, Token, ToolCall
 from pam.answer.extractive import NOT_FOUND, ExtractiveStrategy
+from pam.answer.followup import standalone_question
 from pam.answer.llm import LLM
 from pam.answer.strategy import HistoryTurn
 from tests.answer.helpers import answer_text, assert_single_terminal, citations, collect, knowledge
@@ -176,6 +177,17 @@ async def test_an_empty_answer_is_replaced_by_the_extractive_one_whatever_the_po
     assert done.grounding.reason == "empty" and done.grounding.action == "replaced" and done.grounded
 
 
+async def test_an_empty_answer_to_what_the_knowledge_base_lacks_is_replaced_by_a_grounded_decline(
+    llm: LLM, model_server: FakeModelServer
+) -> None:
+    model_server.set_script([[Text("")]])
+
+    done, events = await ask(llm, "flag", question="What is the llama budget?")
+
+    assert answer_text(events) == NOT_FOUND and not citations(events)
+    assert done.grounding.reason == "empty" and done.grounding.action == "replaced" and done.grounded
+
+
 async def test_a_template_leak_is_cut_and_the_answer_still_grounded(
     llm: LLM, model_server: FakeModelServer
 ) -> None:
@@ -197,7 +209,7 @@ async def test_an_answer_in_another_language_is_flagged(llm: LLM, model_server: 
     assert not done.grounded and done.grounding.reason == "wrong_language"
 
 
-async def test_a_follow_up_is_searched_with_the_question_before_it(
+async def test_a_follow_up_is_searched_as_the_standalone_question_the_extractive_answerer_makes(
     llm: LLM, model_server: FakeModelServer
 ) -> None:
     model_server.set_script([[Text("Enterprise customers get 30 days to request a refund [1].")]])
@@ -208,8 +220,13 @@ async def test_a_follow_up_is_searched_with_the_question_before_it(
 
     done = assert_single_terminal(events)
     assert isinstance(done, Done) and done.grounded
+    # One rewriting of follow-ups (followup.py) for both answerers: the search carries the earlier topic.
     query = kb.calls[0][1][0]
-    assert query == "How long do refunds take? And for enterprise customers?"
+    assert query == standalone_question("And for enterprise customers?", history)
+    assert "refunds" in query and "enterprise customers" in query
+    # The model is asked the question as it was written, after the passages that search found.
+    asked = str(model_server.requests[-1].body["messages"][-1])
+    assert "Enterprise customers get 30 days" in asked and "Question: And for enterprise customers?" in asked
 
 
 async def test_the_extractive_answerer_is_grounded_by_its_quotes_and_never_replaced() -> None:
@@ -221,8 +238,9 @@ async def test_the_extractive_answerer_is_grounded_by_its_quotes_and_never_repla
     done = assert_single_terminal(found)
     assert isinstance(done, Done) and done.grounded
     nothing = assert_single_terminal(missing)
-    assert isinstance(nothing, Done) and answer_text(missing) == NOT_FOUND
-    assert not nothing.grounded and nothing.grounding.reason == "no_citations"
+    assert isinstance(nothing, Done) and answer_text(missing) == NOT_FOUND and not citations(missing)
+    # A decline claims nothing, so it is grounded (and, being the extractive answer, never replaced).
+    assert nothing.grounded and nothing.grounding.reason is None
     assert nothing.grounding.action == "shown" and nothing.grounding.alternative is None
 
 

@@ -24,14 +24,16 @@ def passage(n: int, content: str) -> Passage:
     return Passage(f"s{n}", f"d{n}", f"Doc {n}", None, "", None, content, 0.5, "A")
 
 
-def verdict(answer: str, *, question: str = QUESTION, evidence: str | None = None) -> Verdict:
+def verdict(
+    answer: str, *, question: str = QUESTION, evidence: str | None = None, declined: bool = False
+) -> Verdict:
     book = SourceBook()
     book.add(passage(1, DAU))
     book.add(passage(2, REFUNDS), evidence=evidence)
     stream = CitationStream(book, ANALYZER)
     stream.feed(answer)
     stream.finish()
-    return GroundingCheck(ANALYZER).verdict(question, stream.text, stream.claims, book)
+    return GroundingCheck(ANALYZER).verdict(question, stream.text, stream.claims, book, declined=declined)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +65,19 @@ def test_answers_drawn_from_their_sources_are_grounded(answer: str) -> None:
 def test_answers_not_drawn_from_their_sources_say_why(answer: str, reason: str) -> None:
     result = verdict(answer)
     assert not result.grounded and result.reason == reason
+
+
+def test_a_decline_claims_nothing_and_is_grounded() -> None:
+    declined = "I could not find this in the knowledge base."
+    assert verdict(declined, declined=True) == Verdict(True)
+    # The same words from a model that made no such decision are checked like any answer.
+    assert verdict(declined).reason == "no_citations"
+    # A "decline" that cites, or cites what it was never shown, is judged as the answer it is.
+    assert verdict("Not found, but DAU means revenue per paying subscriber [1].", declined=True).reason == (
+        "unsupported"
+    )
+    assert verdict("Not found [7].", declined=True).reason == "invalid_citation"
+    assert verdict("", declined=True).reason == "empty"
 
 
 def test_the_question_words_alone_are_no_support() -> None:

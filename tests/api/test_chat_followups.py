@@ -3,7 +3,8 @@ client sends only the conversation id; the answerer reads the history from the s
 
 - extractive: the follow-up is made a standalone search ("And for Q3?" -> the Q3 row; "Who owns it?"
   -> the owner of what was asked about);
-- LLM (fake model server, both wire protocols): the model receives the earlier turns as messages.
+- LLM (fake model server, both wire protocols): the model receives the earlier turns as messages, and
+  the follow-up with the passages its standalone form found (pre-retrieval).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from pam.answer.prompts import SOURCES_HEAD
 from tests.api.harness import LLM_DEPLOYMENTS, Harness, llm_harness, parse_sse, start_harness, write
 from tests.deployments import deployment
 from tests.fakes.model_script import Text, ToolUse
@@ -143,16 +145,21 @@ async def test_the_llm_gets_the_stored_turns_as_messages(llm: Harness, model_ser
     requests = model_server.requests[start:]
     assert len(requests) == 5
     # Turn 2: the first question and answer come before the follow-up (markers of old sources stripped).
-    assert user_and_assistant_texts(requests[2].body) == [
+    *earlier, (role, asked) = user_and_assistant_texts(requests[2].body)
+    assert earlier == [
         ("user", "What is the tickets closed target for 2026-Q1?"),
         ("assistant", "The 2026-Q1 target is 1,200 tickets."),
-        ("user", "And for Q3?"),
     ]
+    # The follow-up turn carries the passages found before the first model call (searched as the
+    # standalone question), then the question as the user wrote it.
+    assert role == "user" and asked.startswith(SOURCES_HEAD) and asked.endswith("Question: And for Q3?")
+    assert "2026-Q3 | 1,750 tickets" in asked
     # Turn 3: both earlier turns, from the database (the client sent only the conversation id).
-    assert user_and_assistant_texts(requests[4].body) == [
+    *earlier, (role, asked) = user_and_assistant_texts(requests[4].body)
+    assert earlier == [
         ("user", "What is the tickets closed target for 2026-Q1?"),
         ("assistant", "The 2026-Q1 target is 1,200 tickets."),
         ("user", "And for Q3?"),
         ("assistant", "For 2026-Q3 it is 1,750 tickets."),
-        ("user", "Who owns it?"),
     ]
+    assert role == "user" and asked.endswith("Question: Who owns it?") and "Oskar Brandt" in asked

@@ -1,8 +1,8 @@
 """The agent loop for LLM providers: the model calls tools until it answers, within a step budget.
 
-Retrieval comes first: before the first model call the question (with the previous one when it is a
-follow-up, see ``retrieval_query``) is searched and the top passages go into the question's turn with
-their numbers. A model that never calls a tool (many small or local ones don't) still answers from
+Retrieval comes first: before the first model call the question (made standalone when it is a
+follow-up, by ``followup.standalone_question``, as the extractive answerer does) is searched and the
+top passages go into the question's turn with their numbers. A model that never calls a tool (many small or local ones don't) still answers from
 the sources and can cite them; the tools stay for further searches, documents, history and tables.
 
 A step is one model call. Steps 1..max_steps-1 offer the tools; the last step still lists them (the
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pam.answer.events import AnswerEvent, Status, ToolCall
+from pam.answer.followup import standalone_question
 from pam.answer.knowledge_tools import knowledge_tools
 from pam.answer.llm import LLM
 from pam.answer.llm_messages import (
@@ -39,7 +40,6 @@ from pam.answer.llm_messages import (
 )
 from pam.answer.model_text import ModelTextFilter
 from pam.answer.prompts import QUESTION_LABEL, question_with_sources, system_prompt
-from pam.answer.retrieval_query import retrieval_query
 from pam.answer.strategy import AnswerRequest, HistoryTurn, RunState, StepLimitReached
 from pam.answer.tools import ToolContext, ToolRegistry
 
@@ -93,7 +93,7 @@ class AgentStrategy:
         specs = registry.specs()
         ctx = ToolContext(knowledge=request.knowledge, filters=request.filters, sources=state.sources)
         yield Status("searching", "Searching the knowledge base")
-        query = retrieval_query(request.question, request.history)
+        query = standalone_question(request.question, request.history)
         found = await request.knowledge.search(query, request.filters, config.prefetch_k)
         question = question_with_sources(request.question, [state.sources.render(p) for p in found])
         messages = [*history_messages(request.history, config), ChatMessage.user_text(question)]

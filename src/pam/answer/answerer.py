@@ -15,7 +15,8 @@ carries the verdict. What happens to a model's answer that fails it is the ``ung
   by the extractive answer, so unchecked words never reach the reader.
 
 An empty answer is replaced whatever the policy: there is nothing to show. Answers that quote their
-sources (the extractive strategy) are checked, but never replaced or given an alternative.
+sources (the extractive strategy) are checked, but never replaced or given an alternative. A decline
+("not in the knowledge base", citing nothing) is grounded: it claims nothing.
 """
 
 from __future__ import annotations
@@ -201,7 +202,12 @@ class Answerer:
     def _verdict(self, request: AnswerRequest, state: RunState, *, check_language: bool) -> Verdict:
         citations = state.citations
         return self._check.verdict(
-            request.question, citations.text, citations.claims, state.sources, check_language=check_language
+            request.question,
+            citations.text,
+            citations.claims,
+            state.sources,
+            check_language=check_language,
+            declined=state.declined,
         )
 
     async def _run_fallback(

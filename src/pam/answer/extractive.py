@@ -7,10 +7,14 @@ lead-in, table rows) of the top passages that best answer the question, each fol
    their own meaning (each candidate is embedded with the packaged model), the question's terms, how
    their form suits the kind of question (``question_kind``) and their passage's relevance.
 3. The answer leads with the best unit, then adds the few that score almost as well.
-4. It declines ("not in the knowledge base", no citations) when nothing answers: the best unit is
-   semantically unrelated and shares too few of the question's terms, or the question names
-   something (a number, a product, an acronym) that none of the retrieved passages mention.
-   The thresholds were calibrated on questions that have no answer (bench/calibrate_decline.py).
+4. It declines ("not in the knowledge base", no citations; ``state.declined``) when nothing answers:
+   the best unit is semantically unrelated and shares too few of the question's terms, or the
+   question names something (a number, a product, an acronym) that none of the retrieved passages
+   mention. The thresholds were calibrated on questions that have no answer
+   (bench/calibrate_decline.py), on the packaged model's cosines. Without that model there is no
+   unit cosine to compare with them (a passage's search score stands in for ranking only), so the
+   decline then rests on what needs no model: no unit shares a content term of the question, a
+   name or number no passage has, no value of the wanted type.
 """
 
 from __future__ import annotations
@@ -132,6 +136,7 @@ class ExtractiveStrategy:
                     kinds=[classify(part) for part in question_parts(query)],
                 )
         if not picked:
+            state.declined = True
             for event in state.citations.feed(NOT_FOUND):
                 yield event
             return
@@ -152,14 +157,18 @@ class ExtractiveStrategy:
         """Whether the best units answer the question at all (thresholds: bench/calibrate_decline.py).
 
         - the best unit (of some part of the question) must be about it: its cosine plus half its term
-          share reaches ``min_support``;
+          share reaches ``min_support`` (calibrated on the model's cosines); without the model, it must
+          share at least one of the question's content terms;
         - numbers, years and codes the question names must be in the best units' passages ("the target
           for 2024" is not answered by the 2026 targets);
         - a question for a value of some type (a number, a date, a version, a person) needs a unit among
           the best three that holds one.
         """
         ranked = per_part[0]
-        if _support(per_part) < self._config.min_support:
+        if self._embedder is None:
+            if not any(part and part[0].terms > 0 for part in per_part):
+                return False
+        elif _support(per_part) < self._config.min_support:
             return False
         near = [passages[i] for i in dict.fromkeys(s.passage for s in ranked[:3])]
         if any(k in missing_anchors(question, near) for k in keys(question)):

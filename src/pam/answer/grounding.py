@@ -16,6 +16,11 @@ the first one an answer breaks is its ``reason``:
    reported unsupported: a known limit of a check this cheap.
 
 Uncited sentences are not judged one by one: an answer may have a lead-in or a closing line of its own.
+
+A decline (the strategy found nothing that answers and said so, citing nothing: ``RunState.declined``)
+passes: it claims nothing the sources would have to back. Only a strategy's own decision counts; a
+model's text saying "I could not find this" is checked like any other answer (its words cannot be told
+from claims this cheaply, and the extractive answer offered beside it may find what the model missed).
 """
 
 from __future__ import annotations
@@ -61,9 +66,12 @@ class GroundingCheck:
         book: SourceBook,
         *,
         check_language: bool = True,
+        declined: bool = False,
     ) -> Verdict:
         if not text.strip():
             return Verdict(False, "empty")
+        if declined and not any(claim.numbers or claim.invalid for claim in claims):
+            return Verdict(True)
         if any(claim.invalid for claim in claims):
             return Verdict(False, "invalid_citation")
         cited = [claim for claim in claims if claim.numbers]

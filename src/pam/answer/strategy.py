@@ -55,6 +55,9 @@ class RunState:
     sources: SourceBook
     citations: CitationStream
     meter: RunMeter = field(default_factory=RunMeter)
+    # The strategy decided the knowledge base does not answer the question and said so, citing nothing
+    # (the extractive decline). Such an answer claims nothing, so it passes the grounding check.
+    declined: bool = False
 
 
 class AnswerStrategy(Protocol):
