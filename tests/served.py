@@ -47,7 +47,8 @@ def served(
     With `log`, everything the process writes goes to that file."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAM_")}
-    env.update(PAM_DATA_DIR=str(workdir / "data"), PAM_PORT=str(port), PAM_EMBED_WORKERS="1", **extra)
+    env.update({"PAM_DATA_DIR": str(workdir / "data"), "PAM_EMBED_WORKERS": "1", **extra})
+    env["PAM_PORT"] = str(port)
     out = log.open("ab") if log is not None else None
     process = subprocess.Popen(
         [sys.executable, "-m", "pam.cli.main", "serve"],

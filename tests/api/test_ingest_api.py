@@ -278,3 +278,20 @@ async def test_two_tasks_on_one_folder_run_one_after_the_other(api: Harness) -> 
     assert (two["status"], two["skipped"], two["failed"]) == ("completed", 15, 0)
     docs = (await api.client.get("/api/documents", params={"q": "dotterel", "limit": 200})).json()
     assert docs["total"] == 15
+
+
+async def test_what_a_completed_task_wrote_is_searchable_at_once(api: Harness) -> None:
+    """No index lag to wait out: a task says "completed" only after this server's index applied it.
+    (Scaled out, a worker runs the task and each server's replica follows on its own, within seconds.)"""
+    if not api.services.settings.is_sqlite:
+        pytest.skip("scaled out, the servers' replicas follow the outbox on their own: no such promise")
+    folder = api.folder()
+    small_docs(folder, 30, "ptarmigan")
+    r = await api.client.post("/api/ingest/folder", json={"path": str(folder)})
+    assert (await api.wait(r.json()["id"]))["status"] == "completed"
+    # The first poll after completion, no waiting for the index follower.
+    found = await api.client.post(
+        "/api/search", json={"query": "ptarmigan note 29", "mode": "keyword", "k": 50}
+    )
+    uris = {hit["uri"] for hit in found.json()["results"]}
+    assert {f"note-{i:03d}.md" for i in range(30)} <= uris, sorted(uris)

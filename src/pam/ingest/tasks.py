@@ -83,9 +83,13 @@ class TaskRunner:
         uploads_dir: Path,
         max_file_bytes: int,
         connectors: ConnectorFactory | None = None,
+        settle: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.deps = deps
         self.connectors = connectors
+        # This process's search index catching up with what a task wrote (None: no index here). Awaited
+        # before a task says "completed", so what it wrote is searchable here once it says so.
+        self._settle = settle
         self.sessions: async_sessionmaker[AsyncSession] = deps.sessions
         self.ingest_roots = ingest_roots
         self.uploads_dir = uploads_dir
@@ -225,6 +229,7 @@ class TaskRunner:
                 await run.run()
                 if cancelled.is_set():
                     status = "cancelled"
+                await self._settled(task_id)
             except asyncio.CancelledError:
                 # The process is stopping: leave the task to be resumed by the next start.
                 stop.set()
@@ -268,6 +273,15 @@ class TaskRunner:
         return FolderSource(
             folder, root, include=include, exclude=exclude, only=only, max_file_bytes=self.max_file_bytes
         )
+
+    async def _settled(self, task_id: uuid.UUID) -> None:
+        if self._settle is None:
+            return
+        try:
+            await self._settle()
+        except Exception:
+            # The writes are committed; the index follower applies them later. Not the task's failure.
+            log.exception("index_settle_failed", task_id=str(task_id))
 
     async def _heartbeat(self, task_id: uuid.UUID) -> None:
         """The row's heartbeat (how other processes tell a live task from an orphan) and cancel requests."""

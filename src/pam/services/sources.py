@@ -129,6 +129,9 @@ class SourceService:
         key = self._key(spec.type, config)
         sealed = self._seal(spec.type, spec.credentials)
         now = utcnow()
+        # Bad input is reported as such before any conflict with what is stored.
+        if spec.schedule is not None:
+            parse_schedule(str(spec.schedule), min_interval_s=self._min_interval_s, anchor=now)
         async with self._sessions.begin() as s:
             await _name_is_free(s, grant.id, spec.name)
             taken = await s.scalar(
