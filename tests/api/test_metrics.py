@@ -4,6 +4,7 @@ admins only when sign-in is required; figures that follow what the server did.""
 from __future__ import annotations
 
 import asyncio
+import time
 import json
 import re
 from collections.abc import AsyncIterator
@@ -115,11 +116,18 @@ async def test_index_lag_shows_changes_not_yet_applied(tmp_path: Path) -> None:
 
         services.index.sync = held  # type: ignore[method-assign]
         r = await api.client.post("/api/ingest/folder", json={"path": str(folder)})
-        await api.wait(r.json()["id"])
-        behind = await scrape(api.client)
-        assert all(s.value >= 1 for s in samples(behind) if s.name == "pam_index_lag_changes")
+        # The document is committed; the task waits for the held index before it says "completed".
+        deadline = time.monotonic() + 60
+        while True:
+            behind = await scrape(api.client)
+            lags = [s.value for s in samples(behind) if s.name == "pam_index_lag_changes"]
+            if lags and all(lag >= 1 for lag in lags):
+                break
+            assert time.monotonic() < deadline, lags
+            await asyncio.sleep(0.1)
         block.set()
         services.index.sync = original  # type: ignore[method-assign]
+        assert (await api.wait(r.json()["id"]))["status"] == "completed"
         await services.sync_index()
         caught_up = await scrape(api.client)
         assert all(s.value == 0 for s in samples(caught_up) if s.name == "pam_index_lag_changes")

@@ -186,7 +186,7 @@ class Services:
             uploads_dir=settings.data_dir / "uploads",
             max_file_bytes=settings.max_file_bytes,
             connectors=RemoteConnectors(settings, box),
-            settle=index.sync if serves_search else None,
+            settle=(lambda: index.sync()) if serves_search else None,
         )
         tasks = _dispatch(settings, runner)
 
