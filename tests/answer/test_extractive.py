@@ -7,6 +7,7 @@ from pam.answer.events import Done, Error, Status, Token
 from pam.answer.extractive import NOT_FOUND, ExtractiveStrategy
 from pam.errors import Unavailable
 from tests.answer.helpers import answer_text, assert_single_terminal, citations, collect, knowledge
+from tests.answer.memory_tools import Doc
 
 
 def extractive() -> Answerer:
@@ -102,3 +103,34 @@ async def test_without_the_model_it_answers_on_topic_and_declines_what_shares_no
     assert answer_text(missing) == NOT_FOUND and citations(missing) == []
     done = assert_single_terminal(missing)
     assert isinstance(done, Done) and done.grounded
+
+
+async def test_who_is_answered_by_a_role_a_channel_or_a_kind_of_people() -> None:
+    # "Who" questions are answered by roles and teams as often as by names: none of these is declined.
+    docs = [
+        Doc(
+            "ferry",
+            "A",
+            "Ferry outage runbook",
+            (
+                (
+                    "Escalation",
+                    "When the zanzibar ferry ticketing system is down, page the harbour on-call engineer "
+                    "and post in #ops-harbour.",
+                ),
+            ),
+        ),
+        Doc(
+            "active",
+            "A",
+            "Active users",
+            (("Definition", "A user counts as active on a day when they view a board or create a task."),),
+        ),
+    ]
+    kb = knowledge(docs=docs)
+    page = await collect(
+        extractive().answer("Who do we page when the zanzibar ferry ticketing system is down?", [], kb)
+    )
+    assert "harbour on-call engineer" in answer_text(page) and citations(page)
+    active = await collect(extractive().answer("Who counts as an active user?", [], kb))
+    assert "counts as active on a day" in answer_text(active) and citations(active)

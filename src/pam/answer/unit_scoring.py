@@ -42,6 +42,14 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _PERSON = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+[A-Z][a-zà-ÿ]+)+\b")
+# "Who" is answered by roles, teams, channels and kinds of people as often as by names ("page the
+# harbour on-call engineer", "a user counts when..."): any of these is an answer of the wanted type.
+_WHO = re.compile(
+    r"\b(?:team|on-?call|engineers?|managers?|leads?|owners?|admins?|administrators?|directors?|officers?|"
+    r"head of|department|desk|support|committee|board|ceo|cto|cfo|coo|vp|users?|customers?|people|"
+    r"employees?|members?|staff|anyone|everyone|nobody)\b|(?<![\w])[#@][\w.-]+|\b[\w.+-]+@[\w-]+\.[\w.]+",
+    re.IGNORECASE,
+)
 _REASON = re.compile(
     r"\b(?:because|since|so that|due to|caused|cause|reason|in order to|therefore|to avoid|prevents?|"
     r"otherwise|which means|as a result)\b",
@@ -125,6 +133,8 @@ def _defines(text: str, subject: str) -> float:
 def holds_wanted_value(unit: Unit, kind: QuestionKind) -> bool:
     """Whether the unit holds a value of the type a value question asks for (any unit does for others)."""
     if kind.kind != "value" or kind.want in ("any", "items"):
+        return True
+    if kind.want == "person" and _WHO.search(unit.shown):
         return True
     return form_fit(Unit(unit.shown, unit.start, "sentence"), kind) >= 0.7
 
