@@ -84,13 +84,13 @@ api-schema: dev web/node_modules/.installed ## Regenerate web/openapi.json and t
 	cd web && npm run gen:api
 
 .PHONY: test
-test: dev lint $(TEST_NODE)/node_modules/.installed ## Lint, then every test: pytest (random order; the API fuzz suite too), Vitest, browser tests
-	$(BIN)/pytest -p randomly -m "not slow"
+test: dev lint $(TEST_NODE)/node_modules/.installed ## Lint, then every test: pytest (random order; API fuzzing, crash tests), Vitest, browser tests
+	$(BIN)/pytest -p randomly
 	cd web && npm test
 	cd web && npm run e2e
 
 .PHONY: test-slow
-test-slow: dev ## The minutes-long tests CI also runs: 20 random SIGKILLs per deployment, a full disk
+test-slow: dev ## Only the minutes-long tests (part of `make test`): 20 random SIGKILLs per deployment, a full disk
 	$(BIN)/pytest -p randomly -m slow
 
 .PHONY: bench
