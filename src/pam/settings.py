@@ -190,7 +190,9 @@ class Settings(BaseSettings):
     scheduler: bool = Field(default=True, description="start scheduled source syncs from this process")
     scheduler_tick_s: float = Field(default=5.0, ge=0.05, le=300)
     schedule_min_interval_s: int = Field(
-        default=60, ge=1, description="the shortest schedule a source may have"
+        default=60,
+        ge=1,
+        description="the least time between two scheduled syncs of a source (a faster schedule is slowed to it)",
     )
     connector_attempts: int = Field(default=6, ge=1, le=50, description="tries of a remote request on 5xx")
     connector_backoff_s: float = Field(

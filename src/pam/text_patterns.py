@@ -18,6 +18,11 @@ _CONTROL = "\\x00-\\x1f\\x7f"
 
 # Has a character that is not whitespace (unanchored, as JSON Schema patterns are).
 NOT_BLANK = f"[^{WHITESPACE}]"
+# Text a store can keep: no NUL character (PostgreSQL's text and JSON types cannot hold one). The
+# services check it with `pam.services.text_input.require_storable`.
+STORABLE = "^[^\\x00]*$"
+# Storable, and something besides whitespace.
+STORABLE_NOT_BLANK = f"^[^\\x00]*[^{WHITESPACE}\\x00][^\\x00]*$"
 # No control characters at all.
 NO_CONTROL = f"^[^{_CONTROL}]*$"
 # No control characters, and something besides whitespace.

@@ -275,7 +275,7 @@ async def test_an_admins_key_limited_to_a_project_administers_only_that_project(
 async def test_a_key_can_only_be_limited_to_projects_its_owner_reads(roles: Roles) -> None:
     w, client = roles.w, roles.w.h.client
     viewer = bearer(w.viewer_token)
-    for projects, status in (([B_NAME], 404), ([str(w.b_id)], 404), (["no-such-project"], 404), ([], 400)):
+    for projects, status in (([B_NAME], 404), ([str(w.b_id)], 404), (["no-such-project"], 404), ([], 422)):
         r = await client.post("/api/auth/keys", json={"name": "x", "projects": projects}, headers=viewer)
         assert r.status_code == status, (projects, r.text)
     twice = await client.post(

@@ -147,6 +147,66 @@ async def test_405_names_every_method_of_the_path(api: Harness, path: str, metho
     assert {m.strip() for m in r.headers["allow"].split(",")} == methods
 
 
+@pytest.mark.parametrize("method", ["OPTIONS", "PUT", "DELETE", "PATCH"])
+async def test_a_literal_path_is_not_taken_for_an_id(api: Harness, method: str) -> None:
+    """`/api/glossary/{term_id}` (PUT, DELETE) once matched `/api/glossary/lookup`: PUT there was a 422
+    about a malformed id and the 405 for OPTIONS named PUT and DELETE too."""
+    r = await api.client.request(method, "/api/glossary/lookup", params={"name": "x"})
+    assert_error_body(r, 405, "method_not_allowed")
+    assert r.headers["allow"] == "GET"
+    assert (await api.client.get("/api/glossary/lookup", params={"name": "x"})).status_code == 200
+    assert_error_body(await api.client.get("/api/glossary/lookup-not-an-id"), 404, "not_found")
+
+
+async def test_no_route_parameter_swallows_another_routes_literal_path(api: Harness) -> None:
+    from fastapi.routing import iter_route_contexts
+
+    routes = [r for r in iter_route_contexts(api.app.routes) if getattr(r, "path_regex", None) is not None]
+    literal = {r.path_format for r in routes if "{" not in r.path_format}
+    swallowed = [
+        (r.path_format, path)
+        for r in routes
+        for path in literal
+        if path != r.path_format and r.path_regex.match(path)
+    ]
+    assert swallowed == []
+
+
+# --- ids in paths ---
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+async def test_a_path_id_that_is_no_uuid_is_a_clear_422(api: Harness, method: str) -> None:
+    # What schemathesis sends when a link it follows reads a null id (see tests/fuzz/schemathesis_hooks.py).
+    r = await api.client.request(method, "/api/documents/None")
+    assert "document_id" in assert_error_body(r, 422, "invalid_input")["message"]
+    assert_error_body(await api.client.post("/api/documents/None/reindex"), 422, "invalid_input")
+
+
+# --- answers as the schema describes them ---
+
+
+async def test_an_original_is_served_with_a_content_type_its_schema_names(api: Harness) -> None:
+    folder = api.folder()
+    write(
+        folder, {"notes.md": "# Notes\n\nPlatypus quarterly.\n", "prices.tsv": "product\tprice\nwidget\t1\n"}
+    )
+    await api.ingest(folder)
+    documented = (await api.client.get("/openapi.json")).json()["paths"][
+        "/api/documents/{document_id}/original"
+    ]
+    content = documented["get"]["responses"]["200"]["content"]
+    listed = (await api.client.get("/api/documents", params={"limit": 200})).json()["items"]
+    served = set()
+    for doc in (d for d in listed if d["uri"].endswith(("notes.md", "prices.tsv"))):
+        r = await api.client.get(f"/api/documents/{doc['id']}/original")
+        assert r.status_code == 200, r.text
+        media_type = r.headers["content-type"].split(";")[0]
+        assert media_type in content and media_type == doc["mime_type"]
+        served.add(media_type)
+    assert served == {"text/markdown", "text/tab-separated-values"}
+
+
 # --- body limits ---
 
 

@@ -105,12 +105,12 @@ async def test_requests_a_knowledge_base_cannot_serve_are_refused_in_openai_shap
         ({"model": "pam/missing", "messages": [user("hi")]}, 404, "model_not_found"),
         ({"model": "pam", "messages": [{"role": "robot", "content": "hi"}]}, 422, "invalid_input"),
         ({"messages": [user("hi")]}, 422, "invalid_input"),
-        # Text no store can keep: refused up front, streamed or not.
-        ({"model": "pam", "messages": [user("otters\x00?")]}, 400, "invalid_input"),
+        # Text no store can keep: refused up front (by the schema), streamed or not.
+        ({"model": "pam", "messages": [user("otters\x00?")]}, 422, "invalid_input"),
         ({"model": "pam", "messages": [user("otters\ud800?")], "stream": True}, 422, "invalid_input"),
         (
             {"model": "pam", "messages": [{"role": "assistant", "content": "a\x00"}, user("b")]},
-            400,
+            422,
             "invalid_input",
         ),
     ):

@@ -47,7 +47,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, str, Any]]:
     for route in iter_route_contexts(app.routes):
         if isinstance(route.original_route, APIRoute):
             for method in sorted(route.methods or ()):
-                found.append((method, str(route.path), route))
+                found.append((method, str(route.path_format), route))
     return found
 
 

@@ -57,8 +57,10 @@ def github(name: str, repository: str = "acme/handbook", **extra: Any) -> dict[s
         ({"type": "google_drive", "name": "x", "config": {}, "credentials": {"refresh_token": SECRET}}, 422),
         (github("x", credentials={"token": SECRET, "password": SECRET}), 422),
         (github("x", credentials={"token": [SECRET]}), 422),
-        (github("x", schedule="every 5s"), 400),
-        (github("x", schedule="*/0 * * * * *"), 400),
+        (github("x", schedule="every 0s"), 422),
+        (github("x", schedule="*/0 * * * * *"), 422),
+        (github("x", schedule="61 * * * *"), 422),
+        (github(" \t"), 422),
         (github("x", project="no-such-project"), 404),
         ({"type": "folder", "name": "x", "config": {"path": "/etc"}}, 403),
         ({"type": "upload", "name": "x", "config": {}}, 422),
@@ -101,9 +103,9 @@ async def test_patch_changes_what_it_names_and_refuses_the_rest(api: Harness) ->
     )
     assert_error_body(await api.client.patch(url, json={"type": "git"}), 422)
     moved = await api.client.patch(url, json={"config": {"repository": "acme/elsewhere"}})
-    assert_error_body(moved, 400)
+    assert_error_body(moved, 409)
     assert_error_body(
-        await api.client.patch(url, json={"config": {"repository": "acme/patchable", "x": 1}}), 400
+        await api.client.patch(url, json={"config": {"repository": "acme/patchable", "x": 1}}), 422
     )
     r = await api.client.patch(url, json={"config": {"repository": "acme/patchable", "pull_requests": False}})
     assert r.status_code == 200 and r.json()["config"]["pull_requests"] is False
@@ -116,6 +118,74 @@ async def test_uploads_are_not_synced_as_a_source(api: Harness) -> None:
     await api.wait(r.json()["id"])
     uploads = next(s for s in (await api.client.get("/api/sources")).json()["items"] if s["type"] == "upload")
     assert_error_body(await api.client.post(f"/api/sources/{uploads['id']}/sync"), 409)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        github("blank-schedule", "acme/blank-schedule", schedule=""),
+        github("spaced-schedule", "acme/spaced-schedule", schedule=" \t"),
+    ],
+)
+async def test_a_blank_schedule_is_no_schedule_when_created_as_when_changed(
+    api: Harness, body: dict[str, Any]
+) -> None:
+    """POST refused `schedule: ""` (400) where PATCH took it for "no schedule"; the schema allowed both."""
+    r = await api.client.post("/api/sources", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["schedule"] is None and r.json()["next_sync_at"] is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        github("x", paused="true"),
+        github("x", sync=1),
+        {"type": "website", "name": "x", "config": {"start_url": ""}},
+        {"type": "website", "name": "x", "config": {"start_url": "https://a.example", "max_pages": "5"}},
+        {"type": "website", "name": "x", "config": {"start_url": "https://a.example", "sitemap_url": "x"}},
+        {
+            "type": "google_drive",
+            "name": "x",
+            "config": {"folder_id": "a", "drive_id": "b"},
+            "credentials": {},
+        },
+        {
+            "type": "google_drive",
+            "name": "x",
+            "config": {"folder_id": "a"},
+            "credentials": {"refresh_token": "r", "client_id": "", "client_secret": "s"},
+        },
+    ],
+)
+async def test_what_validation_refuses_the_schema_refuses(api: Harness, body: dict[str, Any]) -> None:
+    """Each answered 400/422 to a body the schema accepted (or took a string for a boolean)."""
+    assert_error_body(await api.client.post("/api/sources", json=body), 422, "invalid_input")
+
+
+async def test_a_patch_that_does_not_fit_the_source_is_a_conflict(api: Harness) -> None:
+    source = (await api.client.post("/api/sources", json=github("fits", "acme/fits"))).json()
+    url = f"/api/sources/{source['id']}"
+    for change in (
+        {"config": {"url": "https://example.com/r.git"}},  # a git source's config
+        {"config": {"start_url": "https://example.com"}},  # a website's
+        {"credentials": {"authorization": "Bearer x"}},  # a website's credentials
+    ):
+        assert_error_body(await api.client.patch(url, json=change), 409, "conflict")
+    for change in ({"name": None}, {"paused": None}, {"config": None}, {"paused": "true"}, {"name": " "}):
+        assert_error_body(await api.client.patch(url, json=change), 422, "invalid_input")
+    r = await api.client.post(
+        "/api/ingest/upload", files=[("files", ("p.md", b"# P\n\nA page.\n", "text/markdown"))]
+    )
+    await api.wait(r.json()["id"])
+    uploads = next(s for s in (await api.client.get("/api/sources")).json()["items"] if s["type"] == "upload")
+    # An upload source has no settings and takes no credentials: the request was a 400 the schema allowed.
+    for change in ({"config": {"url": "https://example.com/r.git"}}, {"credentials": {"token": "t"}}):
+        assert_error_body(
+            await api.client.patch(f"/api/sources/{uploads['id']}", json=change), 409, "conflict"
+        )
+    unchanged = (await api.client.get(url)).json()
+    assert unchanged["name"] == "fits" and unchanged["has_credentials"] is False
 
 
 async def test_removing_a_source_takes_its_documents_out_of_search(api: Harness, tmp_path: Path) -> None:

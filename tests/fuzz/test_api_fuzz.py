@@ -6,6 +6,8 @@ holds the checks). The run fails on any 5xx, any response its schema does not de
 headers, body; errors must be `{"error": {"code", "message"}}`), a schema-violating request accepted,
 a schema-valid one refused, a wrong `Allow` header or a protected operation answered without
 credentials. Each finding so far also has a regular regression test (`tests/api/test_fuzz_findings.py`).
+A signed-in role signs in as a client does and signs in again when its token is revoked (its own run
+may sign it out everywhere), so its whole run is made as that role; the run checks it was.
 
 The example count per operation is bounded so the suite takes a few minutes; a deeper run:
 
@@ -28,6 +30,18 @@ import pytest
 from tests.served import served
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+REPO = Path(__file__).parents[2]
+HOOKS = "tests.fuzz.schemathesis_hooks"  # a workaround for one schemathesis defect; see the module
+# A signed-in role signs in as a client does, and again when its token stops working: its own run may
+# sign it out everywhere (or an admin's run sign it out), which must not turn the rest of the run into
+# 401s. The credentials come from the environment, never from the file.
+SIGN_IN = """
+[auth.dynamic.openapi.HTTPBearer]
+path = "/api/auth/login"
+payload = { email = "${PAM_FUZZ_EMAIL}", password = "${PAM_FUZZ_PASSWORD}" }
+extract_selector = "/access_token"
+retry_on = [401]
+"""
 EXAMPLES = int(os.environ.get("PAM_API_FUZZ_EXAMPLES", "6"))
 ADMIN = ("fuzz-admin@example.com", "fuzz admin password")
 VIEWER = ("fuzz-viewer@example.com", "fuzz viewer password")
@@ -46,6 +60,7 @@ class RunReport:
     operations: int
     test_cases: int
     requests: int
+    unauthorized: int  # 401 answers
     failures: list[dict[str, object]]
     seconds: float
     output: str
@@ -75,13 +90,6 @@ def _pam(workdir: Path, env: dict[str, str], *args: str, stdin: str | None = Non
     )
 
 
-def _token(base: str, account: tuple[str, str]) -> str:
-    r = httpx.post(f"{base}/api/auth/login", json={"email": account[0], "password": account[1]}, timeout=30)
-    assert r.status_code == 200, r.text
-    token: str = r.json()["access_token"]
-    return token
-
-
 def _access_lines(log: Path) -> list[dict[str, object]]:
     """The server's access log so far: one JSON line per request answered."""
     lines = []
@@ -95,16 +103,23 @@ def _access_lines(log: Path) -> list[dict[str, object]]:
     return lines
 
 
-def _run_schemathesis(log: Path, base: str, role: str, headers: dict[str, str]) -> RunReport:
+def _run_schemathesis(log: Path, base: str, role: str, account: tuple[str, str] | None) -> RunReport:
     before = len(_access_lines(log))
     started = time.monotonic()
-    json_report = log.parent / f"schemathesis-{role.split()[0]}.json"
+    name = role.split()[0]
+    json_report = log.parent / f"schemathesis-{name}.json"
+    config, env = CONFIG, dict(os.environ) | {"SCHEMATHESIS_HOOKS": HOOKS}
+    if account is not None:
+        # The same checks, plus how this role signs in.
+        config = log.parent / f"schemathesis-{name}.toml"
+        config.write_text(CONFIG.read_text() + SIGN_IN)
+        env |= {"PAM_FUZZ_EMAIL": account[0], "PAM_FUZZ_PASSWORD": account[1]}
     command = [
         sys.executable,
         "-m",
         "schemathesis.cli",
         "--config-file",
-        str(CONFIG),
+        str(config),
         "run",
         f"{base}/openapi.json",
         "--max-examples",
@@ -115,29 +130,35 @@ def _run_schemathesis(log: Path, base: str, role: str, headers: dict[str, str]) 
         str(json_report),
         "--no-color",
     ]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1500, check=False)
+    done = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1500, check=False
+    )
     seconds = time.monotonic() - started
     summary = json.loads(json_report.read_text())
+    answered = _access_lines(log)[before:]
     return RunReport(
         role=role,
         operations=int(summary["operations"]["tested"]),
         test_cases=int(summary["test_cases"]["generated"]),
-        requests=len(_access_lines(log)) - before,
+        requests=len(answered),
+        unauthorized=sum(1 for line in answered if line.get("status") == 401),
         failures=list(summary["failures"]),
         seconds=round(seconds, 1),
         output=done.stdout[-20000:] + done.stderr[-5000:],
     )
 
 
-def _check(report: RunReport) -> None:
+def _check(report: RunReport, *, signed_in: bool) -> None:
     print(
         f"\nschemathesis as {report.role}: {report.operations} operations, {report.test_cases} test cases, "
-        f"{report.requests} requests, {len(report.failures)} failure kinds, {report.seconds} s"
+        f"{report.requests} requests ({report.unauthorized} answered 401), "
+        f"{len(report.failures)} failure kinds, {report.seconds} s"
     )
     assert report.operations > 25
     assert report.requests >= report.test_cases > 0
+    if signed_in:
+        # Signed in for the whole run: the 401s are schemathesis' own probes without credentials.
+        assert report.unauthorized * 4 < report.requests, report.unauthorized
     assert not report.failures, report.output
 
 
@@ -154,7 +175,7 @@ def test_fuzz_without_sign_in(tmp_path: Path) -> None:
     env = {"PAM_INGEST_ROOTS": str(tmp_path / "root"), "PAM_SEED_DIR": str(docs), **NO_RATE_LIMITS}
     log = tmp_path / "server.log"
     with served(tmp_path, log=log, **env) as base:
-        _check(_run_schemathesis(log, base, "local admin (PAM_AUTH=none)", {}))
+        _check(_run_schemathesis(log, base, "local admin (PAM_AUTH=none)", None), signed_in=False)
         assert httpx.get(f"{base}/api/health", timeout=30).status_code == 200
     _no_server_errors_logged(log)
 
@@ -180,10 +201,8 @@ def test_fuzz_with_sign_in(tmp_path: Path) -> None:
     )
     log = workdir / "server.log"
     with served(workdir, log=log, **env) as base:
-        admin = {"Authorization": f"Bearer {_token(base, ADMIN)}"}
-        viewer = {"Authorization": f"Bearer {_token(base, VIEWER)}"}
         # The admin last: its run may disable or demote users, the viewer included.
-        for role, headers in (("anonymous", {}), ("viewer", viewer), ("admin", admin)):
-            _check(_run_schemathesis(log, base, role, headers))
+        for role, account in (("anonymous", None), ("viewer", VIEWER), ("admin", ADMIN)):
+            _check(_run_schemathesis(log, base, role, account), signed_in=account is not None)
         assert httpx.get(f"{base}/api/health", timeout=30).status_code == 200
     _no_server_errors_logged(log)

@@ -109,7 +109,7 @@ async def test_a_duplicate_term_conflicts_and_bad_input_is_refused(api: Harness)
         assert r.status_code in (400, 422), (bad, r.text)
         assert "error" in r.json()
     assert_error_body(await api.client.post("/api/glossary", json={**body, "project": "nope"}), 404)
-    assert_error_body(await api.client.get("/api/glossary/not-a-uuid"), 422)
+    assert_error_body(await api.client.get("/api/glossary/not-a-uuid"), 404)
     assert (await api.client.get("/api/glossary", params={"limit": 0})).status_code == 422
 
 

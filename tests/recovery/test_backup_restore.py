@@ -29,6 +29,7 @@ class GateParser:
 
     extensions = (".gate",)
     mime_type = "text/markdown"
+    mime_types = (mime_type,)
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner

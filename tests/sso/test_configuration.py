@@ -105,8 +105,19 @@ async def test_without_auth_there_is_nothing_to_sign_in_to(tmp_path: Path, mock_
     async with harness_for(settings) as h:
         providers = (await h.client.get("/api/auth/providers")).json()
         assert providers == {"auth_mode": "none", "password_login": True, "providers": []}
-        r = await h.client.get("/api/auth/oidc/mock/login")
-        assert r.status_code == 400 and error_of(r)["code"] == "auth_disabled"
+        # Every step of a sign-in answers alike (the hand-off too: a 400, never a 401, which a server
+        # without sign-in does not document), and none of them is in its OpenAPI document.
+        for method, path, body in [
+            ("GET", "/api/auth/oidc/mock/login", None),
+            ("GET", "/api/auth/oidc/mock/callback?state=s&code=c", None),
+            ("POST", "/api/auth/oidc/exchange", {"code": "x" * 43}),
+            ("POST", "/api/auth/sign-out-everywhere", None),
+        ]:
+            r = await h.client.request(method, path, json=body)
+            assert r.status_code == 400 and error_of(r)["code"] == "auth_disabled", (path, r.text)
+        paths = (await h.client.get("/openapi.json")).json()["paths"]
+        assert not [p for p in paths if p.startswith("/api/auth/oidc") or p.endswith("sign-out-everywhere")]
+        assert "/api/auth/providers" in paths
 
 
 def _provider(**changes: Any) -> str:

@@ -2,8 +2,9 @@
 does: the same operations and shapes, less what only exists with sign-in.
 
 With PAM_AUTH=none every request is the local admin. Its document therefore declares no security
-scheme and no 401 answers, and leaves out the operations that need a signed-in user (logging in, the
-caller's own API keys), which answer 400 `auth_disabled` on such a server. `web/openapi.json` is the
+scheme and no 401 answers, and leaves out the operations that only exist with sign-in (logging in with
+a password or a provider, signing out everywhere, the caller's own API keys), which answer 400
+`auth_disabled` on such a server. `web/openapi.json` is the
 sign-in document; `without_sign_in(it)` is the other, so one snapshot pins both.
 """
 
@@ -17,8 +18,16 @@ from fastapi import FastAPI
 
 from pam.settings import AuthMode
 
-# Operations that need a signed-in user; with PAM_AUTH=none they answer 400 `auth_disabled`.
-SIGN_IN_ONLY = ("/api/auth/login", "/api/auth/keys", "/api/auth/keys/{key_id}")
+# Operations that need sign-in; with PAM_AUTH=none they answer 400 `auth_disabled`.
+SIGN_IN_ONLY = (
+    "/api/auth/login",
+    "/api/auth/sign-out-everywhere",
+    "/api/auth/keys",
+    "/api/auth/keys/{key_id}",
+    "/api/auth/oidc/{provider}/login",
+    "/api/auth/oidc/{provider}/callback",
+    "/api/auth/oidc/exchange",
+)
 
 
 def without_sign_in(document: dict[str, Any]) -> dict[str, Any]:

@@ -23,20 +23,6 @@ def _rfc3339_text(value: object) -> object:
 
 DateTimeIn = Annotated[datetime, BeforeValidator(_rfc3339_text)]
 
-
-def _json_integer(value: object) -> object:
-    # JSON Schema's integer: 40 and 40.0, never "40", true or 40.5 (which pydantic alone would coerce).
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("expected an integer")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("expected an integer")
-        return int(value)
-    return value
-
-
-IntIn = Annotated[int, BeforeValidator(_json_integer)]
-
 # Where documents come from: the filters of search, chat and the document list, and the sources' types.
 SourceType = Literal["folder", "upload", "git", "github", "google_drive", "website"]
 

@@ -240,11 +240,15 @@ class Services:
                 box,
                 ingest_roots=settings.ingest_roots,
                 connectors_dir=settings.data_dir / "connectors",
-                min_interval_s=settings.schedule_min_interval_s,
                 sync_index=sync_index,
                 tables=tables_sink,
             ),
-            scheduler=SourceScheduler(sessions, tasks, tick_s=settings.scheduler_tick_s),
+            scheduler=SourceScheduler(
+                sessions,
+                tasks,
+                tick_s=settings.scheduler_tick_s,
+                min_interval_s=settings.schedule_min_interval_s,
+            ),
             redis=redis,
             _index_dirty=index_dirty,
         )

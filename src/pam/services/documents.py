@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pam.access import AccessScope
 from pam.errors import NotFound
 from pam.ingest.dispatch import TaskDispatch
+from pam.ingest.parsers import default_parsers
 from pam.ingest.sources.originals import read_original
 from pam.ingest.table_sink import TableSink
 from pam.ingest.writer import mark_deleted
@@ -27,6 +28,7 @@ from pam.store.models import Document, IngestionTask, Segment, Source
 from pam.store.types import utcnow
 
 DocumentSort = Literal["-created_at", "-updated_at", "title"]
+OCTET_STREAM = "application/octet-stream"
 _KEYSETS = {
     "-created_at": Keyset(Document.created_at, Document.id, descending=True),
     "-updated_at": Keyset(Document.updated_at, Document.id, descending=True),
@@ -52,6 +54,11 @@ class OriginalsConfig:
     uploads_dir: Path
     ingest_roots: list[Path]
     max_file_bytes: int
+
+
+def original_media_types() -> tuple[str, ...]:
+    """Every type an original is served as: what the parsers record, and octet-stream for anything else."""
+    return (*default_parsers().mime_types(), OCTET_STREAM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,7 @@ class DocumentService:
         self._sync_index = sync_index
         self._tables = tables
         self._originals = originals
+        self._original_types = frozenset(original_media_types())
 
     async def page(self, scope: AccessScope, params: DocumentQuery) -> Page[Document]:
         # A project the caller cannot read narrows to nothing, exactly like one that does not exist.
@@ -140,7 +148,9 @@ class DocumentService:
             config.ingest_roots,
             max_file_bytes=config.max_file_bytes,
         )
-        return Original(PurePosixPath(doc.source_id).name or doc.title, doc.mime_type, data)
+        # A type recorded by another version, or by no parser, is not promised to clients: plain bytes.
+        media_type = doc.mime_type if doc.mime_type in self._original_types else OCTET_STREAM
+        return Original(PurePosixPath(doc.source_id).name or doc.title, media_type, data)
 
     async def delete(self, scope: AccessScope, document_id: uuid.UUID) -> None:
         async with self._sessions.begin() as s:

@@ -17,14 +17,16 @@ from pam.access import AccessScope, Role
 from pam.errors import Conflict, InvalidInput, NotFound
 from pam.services.glossary_expansion import query_keys
 from pam.services.projects import DEFAULT_PROJECT
+from pam.services.text_input import require_storable
 from pam.store import glossary as repository
-from pam.store.glossary import MAX_ALIASES, MAX_DEFINITION_CHARS, MAX_TERM_CHARS, term_key
+from pam.store.glossary import MAX_ALIASES, MAX_DEFINITION_CHARS, MAX_TERM_CHARS, TERM_NAME, term_key
 from pam.store.models import GlossaryTerm
 
 __all__ = [
     "MAX_ALIASES",
     "MAX_DEFINITION_CHARS",
     "MAX_TERM_CHARS",
+    "TERM_NAME",
     "GlossaryEntry",
     "GlossaryService",
     "TermInput",
@@ -60,6 +62,8 @@ class TermInput:
     aliases: tuple[str, ...] = ()
 
     def checked(self) -> TermInput:
+        for text in (self.term, self.definition, *self.aliases):
+            require_storable(text, "a glossary entry")
         term = " ".join(self.term.split())
         definition = self.definition.strip()
         aliases = tuple(dict.fromkeys(" ".join(a.split()) for a in self.aliases if a.strip()))

@@ -23,6 +23,7 @@ from pam.ingest.dispatch import TaskDispatch
 from pam.ingest.roots import display_path, resolve_under_roots
 from pam.ingest.sources.upload import safe_filename
 from pam.services.projects import DEFAULT_PROJECT
+from pam.services.text_input import require_storable_values
 from pam.store.keyset import Keyset, Page, keyset_page
 from pam.store.models import IngestionTask, Source, TaskItem
 
@@ -85,6 +86,7 @@ class IngestionService:
         grant = scope.project(project or DEFAULT_PROJECT, "editor")
         folder, root = resolve_under_roots(path, self._roots)
         config: dict[str, object] = {"include": include or [], "exclude": exclude or []}
+        require_storable_values(config, "a glob pattern")
         async with self._sessions.begin() as s:
             source = await _source(s, grant.id, "folder", str(folder), folder.name or path, config)
             task = IngestionTask(

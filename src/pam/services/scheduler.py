@@ -39,11 +39,13 @@ class SourceScheduler:
         tasks: TaskDispatch,
         *,
         tick_s: float,
+        min_interval_s: int = 60,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._tasks = tasks
         self._tick_s = tick_s
+        self._min_interval_s = min_interval_s
         self._clock = clock
 
     async def run_forever(self) -> None:
@@ -85,9 +87,11 @@ class SourceScheduler:
         self, source_id: uuid.UUID, claimed: datetime, expression: str | None, now: datetime
     ) -> uuid.UUID | None:
         try:
-            following = parse_schedule(expression or "", min_interval_s=1, anchor=claimed).next_after(now)
+            schedule = parse_schedule(expression or "", anchor=claimed)
         except PamError:
-            following = None  # a schedule that no longer parses stops (the API never stores one)
+            schedule = None  # a schedule that no longer parses stops (the API never stores one)
+        # Never two scheduled syncs of a source closer together than PAM_SCHEDULE_MIN_INTERVAL_S.
+        following = schedule.earliest_after(claimed, now, self._min_interval_s) if schedule else None
         async with self._sessions.begin() as s:
             won = await s.execute(
                 update(Source)

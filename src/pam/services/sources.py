@@ -32,6 +32,7 @@ from pam.ingest.writer import mark_deleted
 from pam.services.projects import DEFAULT_PROJECT
 from pam.services.schedules import parse_schedule
 from pam.services.source_tasks import ACTIVE, active_task, sync_task
+from pam.services.text_input import require_storable, require_storable_values
 from pam.store.models import Document, IngestionTask, Source
 from pam.store.types import utcnow
 
@@ -74,7 +75,6 @@ class SourceService:
         *,
         ingest_roots: list[Path],
         connectors_dir: Path,
-        min_interval_s: int,
         sync_index: Callable[[], Awaitable[int]],
         tables: TableSink | None = None,
     ) -> None:
@@ -83,7 +83,6 @@ class SourceService:
         self._box = box
         self._roots = ingest_roots
         self._connectors_dir = connectors_dir
-        self._min_interval_s = min_interval_s
         self._sync_index = sync_index
         self._tables = tables
 
@@ -125,13 +124,14 @@ class SourceService:
         grant = scope.project(spec.project or DEFAULT_PROJECT, "editor")
         if spec.type not in CREATABLE:
             raise InvalidInput(f"a source's type is one of {', '.join(CREATABLE)}")
+        require_storable(spec.name, "a source's name")
         config = _validated(CONFIGS[spec.type], spec.config or {}, "config")
+        require_storable_values(config, "a source's config")
         key = self._key(spec.type, config)
         sealed = self._seal(spec.type, spec.credentials)
         now = utcnow()
         # Bad input is reported as such before any conflict with what is stored.
-        if spec.schedule is not None:
-            parse_schedule(str(spec.schedule), min_interval_s=self._min_interval_s, anchor=now)
+        parse_schedule(spec.schedule or "", anchor=now)
         async with self._sessions.begin() as s:
             await _name_is_free(s, grant.id, spec.name)
             taken = await s.scalar(
@@ -172,16 +172,22 @@ class SourceService:
         async with self._sessions.begin() as s:
             source = await _manageable(s, scope, source_id)
             if "name" in changes and changes["name"] != source.name:
+                require_storable(str(changes["name"]), "a source's name")
                 await _name_is_free(s, source.project_id, str(changes["name"]))
                 source.name = str(changes["name"])
+            # A change that is well formed but does not fit this source (its kind, its place) is a
+            # conflict with what the source is; a change that is not well formed is invalid input.
             if "config" in changes:
                 if source.type not in CONFIGS or source.type == "folder":
-                    raise InvalidInput(f"a {source.type} source's settings cannot be changed here")
-                config = _validated(CONFIGS[source.type], changes["config"] or {}, "config")
+                    raise Conflict(f"a {source.type} source's settings cannot be changed: add another source")
+                config = _for_kind(CONFIGS, source.type, changes["config"] or {}, "config")
+                require_storable_values(config, "a source's config")
                 if self._key(source.type, config) != source.key:
-                    raise InvalidInput("the place a source reads from cannot change: add another source")
+                    raise Conflict("the place a source reads from cannot change: add another source")
                 source.config = config
             if "credentials" in changes:
+                if changes["credentials"] and source.type not in CREDENTIALS:
+                    raise Conflict(f"a {source.type} source takes no credentials")
                 source.credentials = self._seal(source.type, changes["credentials"])
             if "paused" in changes:
                 source.paused = bool(changes["paused"])
@@ -253,19 +259,15 @@ class SourceService:
     def _seal(self, kind: str, credentials: Mapping[str, Any] | None) -> str | None:
         if not credentials:
             return None
-        model = CREDENTIALS.get(kind)
-        if model is None:
+        if kind not in CREDENTIALS:
             raise InvalidInput(f"a {kind} source takes no credentials")
-        values = _validated(model, credentials, "credentials")
+        values = _for_kind(CREDENTIALS, kind, credentials, "credentials")
         return self._box.seal({k: str(v) for k, v in values.items() if v is not None})
 
     def _set_schedule(self, source: Source, expression: str | None, now: datetime) -> None:
-        if expression is None or not str(expression).strip():
-            source.schedule, source.next_sync_at = None, None
-            return
-        schedule = parse_schedule(str(expression), min_interval_s=self._min_interval_s, anchor=now)
-        source.schedule = schedule.expression
-        source.next_sync_at = schedule.next_after(now)
+        schedule = parse_schedule(expression or "", anchor=now)
+        source.schedule = schedule.expression if schedule is not None else None
+        source.next_sync_at = schedule.next_after(now) if schedule is not None else None
 
     def _key(self, kind: str, config: dict[str, Any]) -> str:
         """What identifies the place (one source per place and project); never a secret."""
@@ -317,6 +319,27 @@ async def _name_is_free(session: AsyncSession, project_id: uuid.UUID, name: str)
     )
     if taken is not None:
         raise Conflict(f"the project already has a source named {name!r}")
+
+
+def _for_kind(
+    models: Mapping[str, type[BaseModel]], kind: str, values: Mapping[str, Any], what: str
+) -> dict[str, Any]:
+    """`values` validated as the `what` of a `kind` source; a conflict when they are another kind's."""
+    try:
+        return _validated(models[kind], values, what)
+    except InvalidInput:
+        other = next((k for k, model in models.items() if k != kind and _fits(model, values)), None)
+        if other is not None:
+            raise Conflict(f"this is a {kind} source; that {what} is a {other} source's") from None
+        raise
+
+
+def _fits(model: type[BaseModel], values: Mapping[str, Any]) -> bool:
+    try:
+        model.model_validate(dict(values))
+    except ValidationError:
+        return False
+    return True
 
 
 def _validated(model: type[BaseModel], values: Mapping[str, Any], what: str) -> dict[str, Any]:

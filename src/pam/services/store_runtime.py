@@ -67,7 +67,6 @@ async def open_store(settings: Settings) -> AsyncIterator[StoreServices]:
                 CredentialBox.from_settings(settings),
                 ingest_roots=settings.ingest_roots,
                 connectors_dir=settings.data_dir / "connectors",
-                min_interval_s=settings.schedule_min_interval_s,
                 sync_index=_no_index,
             ),
         )

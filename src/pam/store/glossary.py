@@ -17,12 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.store.models import GlossaryKey, GlossaryTerm
 from pam.store.types import utcnow
+from pam.text_patterns import WHITESPACE
 
 MAX_ENTRIES = 2_000
 MAX_TERM_CHARS = 200
 MAX_DEFINITION_CHARS = 4_000
 MAX_ALIASES = 20
 _SPACE = re.compile(r"\s+")
+_MARKS = "`'\"*_"  # quotes and emphasis around a name are not part of it (`DAU`, *DAU*)
+# A name has a character besides whitespace and those marks (exactly when `term_key` keeps something),
+# and no NUL (no store keeps one).
+TERM_NAME = f"^[^\\x00]*[^{WHITESPACE}{_MARKS}\\x00][^\\x00]*$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,7 @@ class GlossaryDraft:
 
 def term_key(name: str) -> str:
     """How names are compared: case-insensitive, quotes and backticks dropped, spaces collapsed."""
-    return _SPACE.sub(" ", name.strip().strip("`'\"*_").casefold()).strip()
+    return _SPACE.sub(" ", name.strip().strip(_MARKS).casefold()).strip()
 
 
 def split_names(text: str) -> tuple[str, ...]:

@@ -69,7 +69,7 @@ def test_valid_sample_gives_blocks_with_text(extension: str, samples: dict[str, 
     assert all(block.level >= 1 for block in document.blocks if block.kind == "heading")
     assert document.title
     assert "/" not in document.title and "\\" not in document.title
-    assert document.mime_type
+    assert document.mime_type in parser.mime_types and parser.mime_type == parser.mime_types[0]
 
 
 @pytest.mark.parametrize("extension", EXTENSIONS)

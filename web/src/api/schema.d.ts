@@ -1541,7 +1541,13 @@ export interface components {
             drive_id?: string | null;
             /** Folder Id */
             folder_id?: string | null;
-        };
+        } & ({
+            drive_id?: null;
+            folder_id: string;
+        } | {
+            drive_id: string;
+            folder_id?: null;
+        });
         /** DriveCredentials */
         DriveCredentials: {
             /** Client Id */
@@ -1554,7 +1560,15 @@ export interface components {
             service_account_json?: string | null;
             /** Token Uri */
             token_uri?: string | null;
-        };
+        } & ({
+            refresh_token?: null;
+            service_account_json: string;
+        } | {
+            client_id: string;
+            client_secret: string;
+            refresh_token: string;
+            service_account_json?: null;
+        });
         /** DriveSourceIn */
         DriveSourceIn: {
             config: components["schemas"]["DriveConfig"];
@@ -1571,10 +1585,7 @@ export interface components {
              * @description default project if omitted
              */
             project?: string | null;
-            /**
-             * Schedule
-             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
-             */
+            /** Schedule */
             schedule?: string | null;
             /**
              * Sync
@@ -1662,10 +1673,7 @@ export interface components {
              * @description default project if omitted
              */
             project?: string | null;
-            /**
-             * Schedule
-             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
-             */
+            /** Schedule */
             schedule?: string | null;
             /**
              * Sync
@@ -1692,7 +1700,7 @@ export interface components {
             include?: string[];
             /**
              * Url
-             * @description anything `git clone` takes: https, ssh, file
+             * @description anything `git clone` takes: https, ssh, file; an https URL without credentials
              */
             url: string;
             /**
@@ -1763,10 +1771,7 @@ export interface components {
              * @description default project if omitted
              */
             project?: string | null;
-            /**
-             * Schedule
-             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
-             */
+            /** Schedule */
             schedule?: string | null;
             /**
              * Sync
@@ -1796,10 +1801,7 @@ export interface components {
              * @description default project if omitted
              */
             project?: string | null;
-            /**
-             * Schedule
-             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
-             */
+            /** Schedule */
             schedule?: string | null;
             /**
              * Sync
@@ -2429,26 +2431,25 @@ export interface components {
         /**
          * SourcePatch
          * @description Only the fields sent change; `schedule: null` removes the schedule, `credentials: null` the credentials.
+         *
+         *     A config or credentials of another kind of source than this one, a new place (URL, repository,
+         *     folder) or settings of a folder or upload source are a conflict (409): add another source instead.
          */
         SourcePatch: {
             /**
              * Config
-             * @description the whole config of the source's type
+             * @description the whole config, of the source's own kind
              */
-            config?: {
-                [key: string]: unknown;
-            } | null;
+            config?: components["schemas"]["GitConfig"] | components["schemas"]["GitHubConfig"] | components["schemas"]["DriveConfig"] | components["schemas"]["WebsiteConfig"];
             /**
              * Credentials
-             * @description replaces the stored credentials
+             * @description replaces the stored credentials (of the source's own kind)
              */
-            credentials?: {
-                [key: string]: string;
-            } | null;
+            credentials?: components["schemas"]["GitCredentials"] | components["schemas"]["GitHubCredentials"] | components["schemas"]["DriveCredentials"] | components["schemas"]["WebsiteCredentials"] | null;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Paused */
-            paused?: boolean | null;
+            paused?: boolean;
             /** Schedule */
             schedule?: string | null;
         };
@@ -2788,6 +2789,7 @@ export interface components {
         TermCreate: {
             /**
              * Aliases
+             * @description blank ones are dropped
              * @example [
              *       "daily active users"
              *     ]
@@ -2802,6 +2804,7 @@ export interface components {
             project?: string | null;
             /**
              * Term
+             * @description more than whitespace, quotes and emphasis marks
              * @example DAU
              */
             term: string;
@@ -2846,6 +2849,7 @@ export interface components {
         TermWrite: {
             /**
              * Aliases
+             * @description blank ones are dropped
              * @example [
              *       "daily active users"
              *     ]
@@ -2855,6 +2859,7 @@ export interface components {
             definition: string;
             /**
              * Term
+             * @description more than whitespace, quotes and emphasis marks
              * @example DAU
              */
             term: string;
@@ -3063,10 +3068,7 @@ export interface components {
              * @description default project if omitted
              */
             project?: string | null;
-            /**
-             * Schedule
-             * @description 'every 2h', 'every 30m' or a cron expression (UTC)
-             */
+            /** Schedule */
             schedule?: string | null;
             /**
              * Sync
@@ -5302,49 +5304,54 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Unauthorized */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Forbidden */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Not Found */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Conflict */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
             /** @description Request Entity Too Large */
@@ -5365,13 +5372,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
             /** @description Internal Server Error */
@@ -5383,13 +5391,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
             /** @description Insufficient Storage */
@@ -5423,49 +5432,54 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Unauthorized */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Forbidden */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Not Found */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
-            /** @description Conflict */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
             /** @description Request Entity Too Large */
@@ -5486,13 +5500,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
             /** @description Internal Server Error */
@@ -5504,13 +5519,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description refused: a page for a browser (Accept: text/html), the JSON error otherwise */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/html": string;
                 };
             };
             /** @description Insufficient Storage */
@@ -6995,13 +7011,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the document's original file (folder and upload sources), as an attachment */
+            /** @description the document's original file (folder and upload sources), as an attachment, with the type its parser recorded */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": unknown;
                     "application/octet-stream": string;
+                    "application/pdf": string;
+                    "application/vnd.apache.parquet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                    "text/html": string;
+                    "text/markdown": string;
+                    "text/plain": string;
+                    "text/tab-separated-values": string;
                 };
             };
             /** @description Bad Request */

@@ -16,7 +16,15 @@ from pam.access import Role
 from pam.services.auth.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from pam.services.auth.users import MAX_EMAIL_CHARS, MAX_NAME_CHARS
 from pam.settings import AuthMode
-from pam.text_patterns import EMAIL_AS_TYPED, NO_CONTROL, NOT_BLANK, PRINTABLE_NAME, matches
+from pam.text_patterns import (
+    EMAIL_AS_TYPED,
+    NO_CONTROL,
+    NOT_BLANK,
+    PRINTABLE_NAME,
+    STORABLE,
+    STORABLE_NOT_BLANK,
+    matches,
+)
 
 
 def _not_blank(password: SecretStr) -> SecretStr:
@@ -90,13 +98,14 @@ class SignedInOut(TokenOut):
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
+    name: str = Field(min_length=1, max_length=200, pattern=STORABLE_NOT_BLANK)
     projects: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
         default=None,
+        min_length=1,
         max_length=100,
         description="limit the key to these projects (names or ids); null: every project of its owner",
     )
-    read_only: bool = Field(default=False, description="the key reads, and changes nothing")
+    read_only: StrictBool = Field(default=False, description="the key reads, and changes nothing")
 
 
 class ApiKeyOut(BaseModel):
@@ -158,7 +167,7 @@ class UserPage(BaseModel):
 
 class ProjectCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE_NAME)
-    description: str = Field(default="", max_length=2000)
+    description: str = Field(default="", max_length=2000, pattern=STORABLE)
 
 
 class ProjectOut(BaseModel):

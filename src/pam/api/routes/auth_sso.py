@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pam.api.deps import ServicesDep, client_address
 from pam.api.routes.auth_schemas import ProviderOut, ProvidersOut, SignedInOut, SsoExchange
+from pam.api.schemas import ErrorResponse
 from pam.errors import PamError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -23,8 +24,18 @@ COOKIE = "pam_sso"
 COOKIE_PATH = "/api/auth/oidc"
 COOKIE_MAX_AGE_S = 600
 ProviderName = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+# A browser (Accept: text/html) is refused with a page, anything else with the JSON error; same status.
+_REFUSED_STATUSES = (400, 401, 403, 404, 409, 429, 503)
 _REDIRECT: dict[int | str, dict[str, Any]] = {
-    302: {"description": "a redirect (to the provider, or back to the web UI)"}
+    302: {"description": "a redirect (to the provider, or back to the web UI)"},
+    **{
+        status: {
+            "model": ErrorResponse,
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "refused: a page for a browser (Accept: text/html), the JSON error otherwise",
+        }
+        for status in _REFUSED_STATUSES
+    },
 }
 # The pages below carry nothing but text: no script, no style sheet, no frame may load.
 _PAGE_HEADERS = {

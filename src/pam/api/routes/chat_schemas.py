@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pam.api.schemas import SourceType
+from pam.text_patterns import STORABLE_NOT_BLANK
 
 
 class ChatFiltersIn(BaseModel):
@@ -20,15 +21,11 @@ class ChatFiltersIn(BaseModel):
     source_types: list[SourceType] | None = None
 
 
-# "Has a character that is not whitespace", whitespace being what Python's str.isspace() says (the
-# service refuses a message that .strip() empties); spelled out so every regex dialect agrees.
-NOT_BLANK = (
-    "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-)
-
-
 class ChatRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=8000, pattern=NOT_BLANK, description="not only whitespace")
+    # The service refuses a message that .strip() empties, or that has a NUL (no store keeps one).
+    message: str = Field(
+        min_length=1, max_length=8000, pattern=STORABLE_NOT_BLANK, description="not only whitespace"
+    )
     conversation_id: uuid.UUID | None = None
     filters: ChatFiltersIn | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
@@ -13,12 +13,15 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pam.api.deps import ScopeDep, ServicesDep
 from pam.api.routes.ingest_schemas import TaskOut
 from pam.api.schemas import SourceType
-from pam.services.documents import DocumentQuery
+from pam.services.documents import DocumentQuery, original_media_types
 from pam.store.types import utcnow
 
 router = APIRouter(tags=["documents"])
 # Segment positions are 64-bit integers in the database; a larger cursor cannot name one.
 MAX_POSITION = 2**63 - 1
+# An original is its file's bytes; a JSON file is any JSON value (clients parse it as such).
+_BYTES: dict[str, Any] = {"type": "string", "format": "binary"}
+_FILE: dict[str, dict[str, Any]] = {"application/json": {}}
 
 
 class DocumentOut(BaseModel):
@@ -125,8 +128,9 @@ async def get_document(
     response_class=Response,
     responses={
         200: {
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-            "description": "the document's original file (folder and upload sources), as an attachment",
+            "content": {t: {"schema": _FILE.get(t, _BYTES)} for t in original_media_types()},
+            "description": "the document's original file (folder and upload sources), as an attachment, "
+            "with the type its parser recorded",
         }
     },
 )
@@ -134,7 +138,7 @@ async def get_original(document_id: uuid.UUID, services: ServicesDep, scope: Sco
     original = await services.documents.original(scope, document_id)
     return Response(
         content=original.data,
-        media_type=original.media_type or "application/octet-stream",
+        media_type=original.media_type,
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(original.filename, safe='')}",
             "X-Content-Type-Options": "nosniff",

@@ -11,6 +11,9 @@ from pam.api.deps import ScopeDep, ServicesDep
 from pam.api.routes.glossary_schemas import TermCreate, TermOut, TermPage, TermWrite
 
 router = APIRouter(prefix="/glossary", tags=["glossary"])
+# A term's id is typed in the path itself, so `/lookup` is never taken for an id: PUT or DELETE there
+# answers 405 naming GET (not a 422 about a malformed id), and a path that is no term's id is a 404.
+TERM = "/{term_id:uuid}"
 
 
 @router.get("", response_model=TermPage)
@@ -39,17 +42,17 @@ async def create_term(body: TermCreate, services: ServicesDep, scope: ScopeDep) 
     return TermOut.of(await services.glossary.create(scope, body.project, body.to_input()))
 
 
-@router.get("/{term_id}", response_model=TermOut)
+@router.get(TERM, response_model=TermOut)
 async def get_term(term_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> TermOut:
     return TermOut.of(await services.glossary.get(scope, term_id))
 
 
-@router.put("/{term_id}", response_model=TermOut)
+@router.put(TERM, response_model=TermOut)
 async def update_term(term_id: uuid.UUID, body: TermWrite, services: ServicesDep, scope: ScopeDep) -> TermOut:
     return TermOut.of(await services.glossary.update(scope, term_id, body.to_input()))
 
 
-@router.delete("/{term_id}", status_code=204, response_class=Response)
+@router.delete(TERM, status_code=204, response_class=Response)
 async def delete_term(term_id: uuid.UUID, services: ServicesDep, scope: ScopeDep) -> Response:
     await services.glossary.delete(scope, term_id)
     return Response(status_code=204)

@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pam.services.glossary import MAX_ALIASES, MAX_DEFINITION_CHARS, MAX_TERM_CHARS, GlossaryEntry, TermInput
+from pam.services.glossary import (
+    MAX_ALIASES,
+    MAX_DEFINITION_CHARS,
+    MAX_TERM_CHARS,
+    TERM_NAME,
+    GlossaryEntry,
+    TermInput,
+)
+from pam.text_patterns import STORABLE, STORABLE_NOT_BLANK
+
+# The rules `TermInput.checked` applies, stated here so the schema refuses what the service would.
+_Alias = Annotated[str, Field(max_length=MAX_TERM_CHARS, pattern=STORABLE)]
 
 
 class TermWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    term: str = Field(min_length=1, max_length=MAX_TERM_CHARS, examples=["DAU"])
-    definition: str = Field(min_length=1, max_length=MAX_DEFINITION_CHARS)
-    aliases: list[str] = Field(
-        default_factory=list, max_length=MAX_ALIASES, examples=[["daily active users"]]
+    term: str = Field(
+        min_length=1,
+        max_length=MAX_TERM_CHARS,
+        pattern=TERM_NAME,
+        examples=["DAU"],
+        description="more than whitespace, quotes and emphasis marks",
+    )
+    definition: str = Field(min_length=1, max_length=MAX_DEFINITION_CHARS, pattern=STORABLE_NOT_BLANK)
+    aliases: list[_Alias] = Field(
+        default_factory=list,
+        max_length=MAX_ALIASES,
+        examples=[["daily active users"]],
+        description="blank ones are dropped",
     )
 
     def to_input(self) -> TermInput:

@@ -9,15 +9,22 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pam.services.ingestion import TaskReport
+from pam.text_patterns import STORABLE
+
+_Glob = Annotated[str, Field(pattern=STORABLE)]
 
 
 class FolderIngestRequest(BaseModel):
-    path: str = Field(min_length=1, max_length=4096, description="a folder under one of PAM_INGEST_ROOTS")
+    path: str = Field(
+        min_length=1, max_length=4096, pattern=STORABLE, description="a folder under one of PAM_INGEST_ROOTS"
+    )
     project: str | None = Field(
         default=None, max_length=200, description="project name; default project if omitted"
     )
-    include: list[str] = Field(default_factory=list, max_length=50, description="glob patterns, e.g. **/*.md")
-    exclude: list[str] = Field(default_factory=list, max_length=50)
+    include: list[_Glob] = Field(
+        default_factory=list, max_length=50, description="glob patterns, e.g. **/*.md"
+    )
+    exclude: list[_Glob] = Field(default_factory=list, max_length=50)
 
 
 class TaskItemOut(BaseModel):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from pam.api.routes.chat_schemas import CitationOut
+from pam.json_types import json_integer
+from pam.text_patterns import STORABLE
 
 OWNER = "pam-context"
 MAX_MESSAGE_CHARS = 100_000
@@ -36,7 +38,7 @@ class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str = Field(max_length=50)
-    text: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    text: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS, pattern=STORABLE)
 
 
 class ChatMessageIn(BaseModel):
@@ -44,7 +46,7 @@ class ChatMessageIn(BaseModel):
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: (
-        Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)]
+        Annotated[str, Field(max_length=MAX_MESSAGE_CHARS, pattern=STORABLE)]
         | Annotated[list[ContentPart], Field(max_length=100)]
         | None
     ) = None
@@ -59,7 +61,7 @@ class ChatMessageIn(BaseModel):
 class StreamOptions(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatCompletionRequest(BaseModel):
@@ -69,9 +71,11 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = Field(min_length=1, max_length=300)
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
-    n: int | None = Field(default=None, ge=1, le=1, description="only one choice is produced")
+    n: Annotated[int, Field(ge=1, le=1), BeforeValidator(json_integer)] | None = Field(
+        default=None, description="only one choice is produced"
+    )
     user: str | None = Field(default=None, max_length=500)
 
 

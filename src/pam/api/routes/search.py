@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from pam.api.deps import ScopeDep, ServicesDep, rate_limited
-from pam.api.schemas import DateTimeIn, IntIn, SourceType
+from pam.api.schemas import DateTimeIn, SourceType
+from pam.json_types import IntIn
 from pam.search.query_text import MAX_QUERY_CHARS
 from pam.services.search_scope import RequestedFilters
 

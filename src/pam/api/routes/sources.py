@@ -52,7 +52,8 @@ async def get_source(source_id: uuid.UUID, services: ServicesDep, scope: ScopeDe
 async def update_source(
     source_id: uuid.UUID, body: SourcePatch, services: ServicesDep, scope: ScopeDep
 ) -> SourceOut:
-    changes = body.model_dump(include=body.model_fields_set)
+    # What was sent, nested fields included: the service validates it as this source's kind.
+    changes = body.model_dump(exclude_unset=True)
     return SourceOut.of(await services.sources.update(scope, source_id, changes), utcnow())
 
 

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from pam.api.routes.ingest_schemas import TaskOut
 from pam.api.schemas import SourceType
@@ -21,19 +22,24 @@ from pam.connectors.configs import (
     WebsiteConfig,
     WebsiteCredentials,
 )
+from pam.services.schedules import MAX_SCHEDULE_CHARS, SCHEDULE, SCHEDULE_HELP
 from pam.services.sources import SourceView
+from pam.text_patterns import STORABLE_NOT_BLANK
+
+# The rules the service checks, stated in the schema: a name with more than whitespace and no NUL, a
+# schedule in the grammar `parse_schedule` reads (blank for none).
+SourceName = Annotated[str, Field(min_length=1, max_length=200, pattern=STORABLE_NOT_BLANK)]
+Schedule = Annotated[str, Field(max_length=MAX_SCHEDULE_CHARS, pattern=SCHEDULE, description=SCHEDULE_HELP)]
 
 
 class _SourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: SourceName
     project: str | None = Field(default=None, max_length=200, description="default project if omitted")
-    schedule: str | None = Field(
-        default=None, max_length=100, description="'every 2h', 'every 30m' or a cron expression (UTC)"
-    )
-    paused: bool = False
-    sync: bool = Field(default=False, description="start a first sync right away")
+    schedule: Schedule | None = None
+    paused: StrictBool = False
+    sync: StrictBool = Field(default=False, description="start a first sync right away")
 
 
 class GitSourceIn(_SourceIn):
@@ -71,16 +77,37 @@ SourceCreate = Annotated[
 ]
 
 
+RemoteConfig = GitConfig | GitHubConfig | DriveConfig | WebsiteConfig
+RemoteCredentials = GitCredentials | GitHubCredentials | DriveCredentials | WebsiteCredentials
+
+
 class SourcePatch(BaseModel):
-    """Only the fields sent change; `schedule: null` removes the schedule, `credentials: null` the credentials."""
+    """Only the fields sent change; `schedule: null` removes the schedule, `credentials: null` the credentials.
+
+    A config or credentials of another kind of source than this one, a new place (URL, repository,
+    folder) or settings of a folder or upload source are a conflict (409): add another source instead.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    schedule: str | None = Field(default=None, max_length=100)
-    paused: bool | None = None
-    config: dict[str, Any] | None = Field(default=None, description="the whole config of the source's type")
-    credentials: dict[str, str] | None = Field(default=None, description="replaces the stored credentials")
+    # Absent means unchanged; these have no null (SkipJsonSchema keeps it out of the schema, and
+    # `_not_null` refuses one sent all the same).
+    name: SourceName | SkipJsonSchema[None] = None
+    schedule: Schedule | None = None
+    paused: StrictBool | SkipJsonSchema[None] = None
+    config: RemoteConfig | SkipJsonSchema[None] = Field(
+        default=None, description="the whole config, of the source's own kind"
+    )
+    credentials: RemoteCredentials | None = Field(
+        default=None, description="replaces the stored credentials (of the source's own kind)"
+    )
+
+    @field_validator("name", "paused", "config", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
 
 
 class LastSync(BaseModel):

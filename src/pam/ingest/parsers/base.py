@@ -33,6 +33,7 @@ class Parser(Protocol):
     """One file format. `extensions` are lower-case with the dot (".md")."""
 
     extensions: tuple[str, ...]
-    mime_type: str
+    mime_type: str  # what `parse` usually records
+    mime_types: tuple[str, ...]  # every type `parse` may record (a document's original is served as it)
 
     def parse(self, data: bytes, filename: str) -> ParsedDocument: ...

@@ -62,6 +62,7 @@ class _BoundedRows:
 class CsvParser:
     extensions: tuple[str, ...] = (".csv", ".tsv")
     mime_type: str = "text/csv"
+    mime_types: tuple[str, ...] = (mime_type, "text/tab-separated-values")
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

@@ -75,6 +75,7 @@ def _table_rows(table: Table) -> list[list[str]]:
 class DocxParser:
     extensions: tuple[str, ...] = (".docx",)
     mime_type: str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

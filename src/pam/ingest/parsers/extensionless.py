@@ -46,6 +46,7 @@ class ExtensionlessParser:
 
     extensions: tuple[str, ...] = ()
     mime_type: str = "text/plain"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._text = TextParser(limits)

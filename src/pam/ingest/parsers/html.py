@@ -99,6 +99,7 @@ class _Collector:
 class HtmlParser:
     extensions: tuple[str, ...] = (".html", ".htm", ".xhtml")
     mime_type: str = "text/html"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

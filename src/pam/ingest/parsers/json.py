@@ -54,6 +54,7 @@ def load_json(text: str, *, lines_first: bool) -> tuple[object, bool]:
 class JsonParser:
     extensions: tuple[str, ...] = (".json", ".jsonl", ".ndjson")
     mime_type: str = "application/json"
+    mime_types: tuple[str, ...] = (mime_type, "application/x-ndjson")
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

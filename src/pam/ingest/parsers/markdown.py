@@ -126,6 +126,7 @@ class _BlockBuilder:
 class MarkdownParser:
     extensions: tuple[str, ...] = (".md", ".markdown", ".mdown", ".mkd")
     mime_type: str = "text/markdown"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

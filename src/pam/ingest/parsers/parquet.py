@@ -26,6 +26,7 @@ _BATCH = 1024
 class ParquetParser:
     extensions: tuple[str, ...] = (".parquet",)
     mime_type: str = "application/vnd.apache.parquet"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

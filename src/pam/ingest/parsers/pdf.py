@@ -43,6 +43,7 @@ def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
 class PdfParser:
     extensions: tuple[str, ...] = (".pdf",)
     mime_type: str = "application/pdf"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None, lock: threading.Lock | None = None) -> None:
         self._limits = limits or ParseLimits()

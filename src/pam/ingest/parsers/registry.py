@@ -45,6 +45,10 @@ class ParserRegistry:
     def supported_extensions(self) -> tuple[str, ...]:
         return tuple(sorted(self._by_extension))
 
+    def mime_types(self) -> tuple[str, ...]:
+        """Every type a document read by these parsers may have, sorted."""
+        return tuple(sorted({t for parser in self.parsers() for t in parser.mime_types}))
+
     def parsers(self) -> tuple[Parser, ...]:
         extra = (self._extensionless,) if self._extensionless is not None else ()
         return self._parsers + extra

@@ -13,6 +13,7 @@ from pam.ingest.parsers.paragraphs import split_paragraphs
 class TextParser:
     extensions: tuple[str, ...] = (".txt", ".text", ".log")
     mime_type: str = "text/plain"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

@@ -109,6 +109,7 @@ def _region_blocks(layouts: dict[str, SheetLayout], limits: ParseLimits) -> tupl
 class XlsxParser:
     extensions: tuple[str, ...] = (".xlsx", ".xlsm")
     mime_type: str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mime_types: tuple[str, ...] = (mime_type,)
 
     def __init__(self, limits: ParseLimits | None = None) -> None:
         self._limits = limits or ParseLimits()

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pam.errors import InvalidInput, NotFound
+from pam.errors import Conflict, InvalidInput, NotFound
+from pam.services.text_input import require_storable
 from pam.store.models import ApiKey, User
 from pam.store.types import utcnow
 
@@ -62,6 +63,7 @@ async def create_key(
     `project_ids` limits the key to those projects (the caller checked the user may read them);
     `read_only` caps every role at viewer.
     """
+    require_storable(name, "a key's name")
     name = name.strip()
     if not name or len(name) > MAX_NAME_CHARS:
         raise InvalidInput(f"a key needs a name of 1 to {MAX_NAME_CHARS} characters")
@@ -70,7 +72,7 @@ async def create_key(
     await session.execute(update(User).where(User.id == user_id).values(updated_at=utcnow()))
     active = await list_keys(session, user_id)
     if len(active) >= MAX_KEYS_PER_USER:
-        raise InvalidInput(f"a user may have at most {MAX_KEYS_PER_USER} active keys; revoke one first")
+        raise Conflict(f"a user may have at most {MAX_KEYS_PER_USER} active keys; revoke one first")
     new = generate_key()
     row = ApiKey(
         user_id=user_id,

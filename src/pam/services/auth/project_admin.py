@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pam.errors import Conflict, InvalidInput, NotFound
+from pam.services.text_input import require_storable
 from pam.store.models import Project
 from pam.text_patterns import PRINTABLE_NAME, matches
 
@@ -27,6 +28,7 @@ async def create_project(session: AsyncSession, name: str, description: str = ""
     name = clean_project_name(name)
     if len(description) > MAX_DESCRIPTION_CHARS:
         raise InvalidInput(f"a description has at most {MAX_DESCRIPTION_CHARS} characters")
+    require_storable(description, "a description")
     if await session.scalar(select(Project.id).where(Project.name == name)) is not None:
         raise Conflict("a project with this name already exists")
     project = Project(name=name, description=description.strip())

@@ -169,6 +169,7 @@ class SingleSignOn:
 
     async def exchange(self, handoff: str, *, browser: str | None) -> SignedIn:
         """The access token for a hand-off code, once. Issued under the user's token version of now."""
+        self._require_sign_in()
         refused = Unauthorized("this sign-in code is unknown, expired or already used; sign in again")
         code = usable_secret(handoff)
         if code is None:
@@ -183,11 +184,15 @@ class SingleSignOn:
             return SignedIn(self._tokens.issue(user.id, user.token_version), flow.next_path)
 
     def _client(self, name: str) -> OidcClient:
-        if self._mode == "none":
-            raise InvalidInput(
-                "sign-in is not needed: this server runs with PAM_AUTH=none", code="auth_disabled"
-            )
+        self._require_sign_in()
         found = self._clients.get(name)
         if found is None:
             raise NotFound("no sign-in provider of that name")
         return found
+
+    def _require_sign_in(self) -> None:
+        # Every step answers alike on a server without sign-in, the hand-off included: never a 401.
+        if self._mode == "none":
+            raise InvalidInput(
+                "sign-in is not needed: this server runs with PAM_AUTH=none", code="auth_disabled"
+            )
