@@ -4,9 +4,9 @@ admins only when sign-in is required; figures that follow what the server did.""
 from __future__ import annotations
 
 import asyncio
-import time
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
