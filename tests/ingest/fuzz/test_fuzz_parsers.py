@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from tests.ingest.fuzz.bounds import Cost, measured
 from tests.ingest.fuzz.mutations import damaged
@@ -33,7 +33,10 @@ from pam.ingest.parsers.base import Parser
 # Not `timeout`: a file of at most 256 KiB that reaches the parser's deadline is a slow path to fix.
 ERROR_CODES = {"empty", "unsupported", "encrypted", "corrupt", "too_large", "bomb"}
 LIMITS = ParseLimits(max_seconds=2.0)  # the cooperative deadline a parser must honour
-CASE_SECONDS = 30.0  # wall clock per case: the deadline plus room for a saturated 2-core machine (runaway cases took minutes)
+# Per case: CPU time of the parsing thread (the parser's own cost, unaffected by whatever else the test
+# process or the machine runs), and a wall-clock guard for hangs. Runaway cases took minutes.
+CASE_SECONDS = 10.0
+CASE_WALL_SECONDS = 120.0
 CASE_PEAK_BYTES = 96 * 1024 * 1024  # Python allocations per case (inputs are at most 256 KiB)
 MARKER = "zqxfuzz"  # in every file name: no message may echo it
 REGISTRY = default_parsers(LIMITS)
@@ -77,13 +80,13 @@ def check_document(document: ParsedDocument) -> None:
 def parse_within_bounds(parser: Parser, data: bytes, filename: str) -> None:
     cost = Cost()
     try:
-        document = measured(lambda: parser.parse(data, filename), cost, seconds=CASE_SECONDS)
+        document = measured(lambda: parser.parse(data, filename), cost, seconds=CASE_WALL_SECONDS)
     except ParseError as exc:
         assert exc.code in ERROR_CODES, exc.code
         assert exc.message and MARKER not in exc.message
     else:
         check_document(document)
-    assert cost.seconds < CASE_SECONDS, cost
+    assert cost.cpu_seconds < CASE_SECONDS, cost
     assert cost.peak_bytes < CASE_PEAK_BYTES, cost
 
 
@@ -103,6 +106,9 @@ def test_the_seed_files_parse() -> None:
 @pytest.mark.parametrize("name", sorted(seeds()))
 @pytest.mark.timeout(0 if DEEP else 300)  # a deep run takes as long as its examples need
 @FUZZ
+# The same cases in every run of `make test`, whatever seed pytest-randomly picks (it reseeds hypothesis);
+# fresh cases come from a deep run (PAM_FUZZ_EXAMPLES), which draws its own.
+@(seed(20261207) if not DEEP else lambda test: test)
 @given(case=st.data())
 def test_a_damaged_file_is_a_document_or_a_parse_error(name: str, case: st.DataObject) -> None:
     everything = tuple(data for files in seeds().values() for data in files)
