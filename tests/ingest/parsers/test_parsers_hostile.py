@@ -198,6 +198,17 @@ def test_markdown_nested_100k_deep_survives() -> None:
     assert document.blocks[-1].text == "after"
 
 
+@pytest.mark.timeout(60)
+def test_markdown_that_markdown_it_cannot_structure_in_time_is_read_as_paragraphs() -> None:
+    # Found by the parser fuzz: ">>" lines between plain ones make markdown-it quadratic (this one,
+    # 40k lines, keeps it busy for minutes). The words must still be read, within the file's deadline.
+    data = b"# Quotes\n\n" + b">>\nplain words\n" * 20_000 + b"\nthe last paragraph"
+    document = MarkdownParser(ParseLimits(max_seconds=2.0)).parse(data, "quotes.md")
+    assert document.metadata["structure"] == "flattened: too slow to structure"
+    assert document.blocks[-1].text == "the last paragraph"
+    assert "plain words" in document.blocks[1].text
+
+
 @pytest.mark.parametrize(
     "filename",
     [

@@ -7,9 +7,12 @@ Headings keep their level; paragraphs become `text`; a whole list becomes one `t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from pam.errors import ParseError
@@ -25,6 +28,46 @@ from pam.ingest.parsers.table_text import render_table
 # markdown-it recurses a few Python frames per nested container; 40 levels (about 19 nested
 # lists) is far beyond real documents and far below the interpreter's recursion limit.
 _MAX_NESTING = 40
+# Share of the file's time limit markdown-it may take before the file is read as plain paragraphs.
+_STRUCTURE_SHARE = 0.5
+# The clock is read once per this many rule calls (a power of two minus one: a mask).
+_CLOCK_EVERY = 255
+
+
+class _OutOfTime(Exception):
+    """markdown-it ran past its budget (raised from inside its rule loop, caught by the parser)."""
+
+
+class _Budget:
+    """Stops markdown-it when its time is up. Some damaged files make it quadratic (">>" lines between
+    plain ones: each blockquote rescans the rest of the file) and it has no deadline of its own, so a
+    block rule and an inline rule that never match look at the clock as it works."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = time.monotonic() + seconds
+        self._calls = 0
+
+    def install(self, md: MarkdownIt) -> MarkdownIt:
+        first_block = md.block.ruler.get_all_rules()[0]
+        # Also a terminator of every container, so long lazy-continuation scans are watched too.
+        md.block.ruler.before(
+            first_block, "pam_budget", self._block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+        )
+        md.inline.ruler.before(md.inline.ruler.get_all_rules()[0], "pam_budget", self._inline)
+        return md
+
+    def _block(self, state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        self._tick()
+        return False
+
+    def _inline(self, state: StateInline, silent: bool) -> bool:
+        self._tick()
+        return False
+
+    def _tick(self) -> None:
+        self._calls += 1
+        if not self._calls & _CLOCK_EVERY and time.monotonic() > self._end:
+            raise _OutOfTime
 
 
 def inline_text(token: Token) -> str:
@@ -135,13 +178,17 @@ class MarkdownParser:
         check_input(data, self._limits)
         deadline = Deadline(self._limits.max_seconds)
         front = split_front_matter(decode_text(data))
-        md = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable("table")
-        tokens: Sequence[Token] = md.parse(front.body)
+        budget = _Budget(self._limits.max_seconds * _STRUCTURE_SHARE)
+        md = budget.install(MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable("table"))
+        try:
+            tokens: Sequence[Token] = md.parse(front.body)
+        except _OutOfTime:
+            return self._parse_flat(front.body, front.values, filename, "flattened: too slow to structure")
         deadline.check()
         # At maxNesting markdown-it silently drops the rest of the innermost
         # container, which for a list is the rest of the document: read such input as plain text.
         if any(token.level >= md.options["maxNesting"] - 1 for token in tokens):
-            return self._parse_flat(front.body, front.values, filename)
+            return self._parse_flat(front.body, front.values, filename, "flattened: nesting too deep")
         builder = _BlockBuilder(self._limits)
         for i, token in enumerate(tokens):
             if i % 1024 == 0:
@@ -154,7 +201,7 @@ class MarkdownParser:
             title=title, blocks=builder.blocks, mime_type=self.mime_type, metadata=front.values
         )
 
-    def _parse_flat(self, body: str, values: dict[str, str], filename: str) -> ParsedDocument:
+    def _parse_flat(self, body: str, values: dict[str, str], filename: str, why: str) -> ParsedDocument:
         blocks = [Block("text", para) for para in split_paragraphs(body)]
         if len(blocks) > self._limits.max_blocks:
             raise ParseError(f"more than {self._limits.max_blocks} blocks", code="too_large")
@@ -164,5 +211,5 @@ class MarkdownParser:
             title=pick_title(values.get("title"), filename=filename),
             blocks=blocks,
             mime_type=self.mime_type,
-            metadata={**values, "structure": "flattened: nesting too deep"},
+            metadata={**values, "structure": why},
         )
