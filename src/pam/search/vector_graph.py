@@ -94,7 +94,7 @@ class HnswGraph:
     @property
     def nbytes(self) -> int:
         links = self._index.hnsw.neighbors.size() * 4 + self._index.hnsw.offsets.size() * 8
-        return int(self.size * self._index.sa_code_size() + links)
+        return int(self.size * self._index.storage.sa_code_size() + links)
 
     def add(self, vectors: npt.NDArray[np.float32]) -> None:
         """Append `vectors` as the next labels."""

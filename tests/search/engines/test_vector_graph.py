@@ -75,6 +75,14 @@ def test_graph_is_built_above_the_threshold_and_recall_holds(
     assert np.mean(found) >= 0.95
 
 
+def test_memory_counts_the_graph(data: tuple[npt.NDArray[np.float32], VectorMatrix]) -> None:
+    # /api/stats reports it: the graph's 8-bit codes and links come on top of the float32 rows.
+    vectors, matrix = data
+    assert matrix.graph is not None
+    assert matrix.graph.nbytes >= len(vectors) * DIM
+    assert matrix.nbytes >= vectors.nbytes + matrix.graph.nbytes
+
+
 def test_scores_are_exact_cosines(data: tuple[npt.NDArray[np.float32], VectorMatrix]) -> None:
     vectors, matrix = data
     query = clustered(np.random.default_rng(13), 1)[0]
