@@ -32,6 +32,25 @@ def test_table_rows_say_what_each_cell_is() -> None:
     assert [u.text for u in wide if u.kind == "row"] == ["Pulse – Owner: Aiko; Refresh: 06:30"]
 
 
+def test_a_sentence_that_points_back_is_quoted_with_the_one_before() -> None:
+    units = passage_units(
+        "You do not get ANALYST_PII by default. It expires after 90 days. These count:\n- a\n- b\n"
+    )
+    texts = [u.text for u in units if u.kind == "sentence"]
+    assert "You do not get ANALYST_PII by default. It expires after 90 days." in texts
+    assert "These count:" in texts  # a lead-in stays as written
+
+
+def test_an_indented_run_in_plain_text_ends_where_the_indent_does() -> None:
+    text = "Weekly cohorts so far:\n  W03 27.7%   W04 27.9%\n  W05 27.5%\nRahul starts ONB-31 on\n2026-02-23, 3 weeks."
+    sentences = [u.text for u in passage_units(text)]
+    assert "Rahul starts ONB-31 on 2026-02-23, 3 weeks." in sentences
+    # an ordinary wrapped paragraph stays one sentence
+    assert [u.text for u in passage_units("  The job runs at\nnight and retries twice.")] == [
+        "The job runs at night and retries twice."
+    ]
+
+
 def test_a_lead_in_ending_the_previous_passage_is_found() -> None:
     assert trailing_lead("Intro. These six events count:") == "These six events count:"
     assert trailing_lead("No lead here.") == ""
@@ -45,7 +64,9 @@ def test_a_lead_in_ending_the_previous_passage_is_found() -> None:
         ("What is a partial index?", "definition", "any"),
         ("How do we count daily active users?", "definition", "any"),
         ("How many workers run by default?", "value", "number"),
-        ("How often does autovacuum run?", "value", "duration"),
+        ("How often does autovacuum run?", "value", "frequency"),
+        ("Over what window is conversion counted?", "value", "duration"),
+        ("How long is access kept?", "value", "duration"),
         ("When was the server shut down?", "value", "time"),
         ("Who owns the dashboard?", "value", "person"),
         ("Which Kubernetes version do we run?", "value", "version"),

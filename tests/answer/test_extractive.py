@@ -5,8 +5,16 @@ from __future__ import annotations
 from pam.answer.answerer import Answerer
 from pam.answer.events import Done, Error, Status, Token
 from pam.answer.extractive import NOT_FOUND, ExtractiveStrategy
+from pam.answer.sources import TermDefinition
 from pam.errors import Unavailable
-from tests.answer.helpers import answer_text, assert_single_terminal, citations, collect, knowledge
+from tests.answer.helpers import (
+    REFUND_DOCS,
+    answer_text,
+    assert_single_terminal,
+    citations,
+    collect,
+    knowledge,
+)
 from tests.answer.memory_tools import Doc
 
 
@@ -134,3 +142,47 @@ async def test_who_is_answered_by_a_role_a_channel_or_a_kind_of_people() -> None
     assert "harbour on-call engineer" in answer_text(page) and citations(page)
     active = await collect(extractive().answer("Who counts as an active user?", [], kb))
     assert "counts as active on a day" in answer_text(active) and citations(active)
+
+
+async def test_a_question_about_what_the_knowledge_base_never_mentions_is_declined() -> None:
+    # "refund" and "policy" are everywhere; "pet", "insurance" and "claims" nowhere the caller can see
+    # (a document of project B has them): the close-sounding refund passages are no answer.
+    other = Doc("pets", "B", "Pet insurance", (("Claims", "Pet insurance claims are paid in 5 days."),))
+    kb = knowledge(docs=[*REFUND_DOCS, other])
+    question = "What is the refund policy for pet insurance claims?"
+    declined = await collect(extractive().answer(question, [], kb))
+    assert answer_text(declined) == NOT_FOUND and citations(declined) == []
+
+    # One unfamiliar word is not enough: questions use words the documents do not ("quickly").
+    found = await collect(extractive().answer("How quickly are refunds issued?", [], kb))
+    assert "Refunds are issued within 14 days of the request." in answer_text(found)
+
+    # A glossary term or alias is known even when no document uses it (aliases widen the search).
+    kb.terms = [
+        TermDefinition("Refund", "Money back.", ("pet insurance claims", "pet", "insurance", "claims"), "A")
+    ]
+    glossary = await collect(extractive().answer(question, [], kb))
+    assert answer_text(glossary) != NOT_FOUND
+
+
+async def test_each_part_of_a_two_part_question_gets_its_own_search_and_answer() -> None:
+    # The whole question's top passages are all about refunds (many share its words); the desk's hours
+    # are only found by the second part's own search.
+    filler = [
+        Doc(
+            f"r{i}",
+            "A",
+            f"Refund note {i}",
+            (("Refunds", f"Refunds for order batch {i} take {i + 2} days to arrive."),),
+        )
+        for i in range(12)
+    ]
+    desk = Doc("desk", "A", "Support desk", (("Hours", "Desk hours: 9:00 to 17:00 CET on weekdays."),))
+    kb = knowledge(docs=[*REFUND_DOCS, *filler, desk])
+    question = "How long do refunds for an order batch take to arrive, and when is the customer support desk open on weekdays?"
+    events = await collect(extractive().answer(question, [], kb))
+    searches = [args[0] for name, args in kb.calls if name == "search"]
+    assert "when is the customer support desk open on weekdays" in searches
+    text = answer_text(events)
+    assert "Desk hours: 9:00 to 17:00 CET on weekdays." in text
+    assert "desk" in [c.citation.document_id for c in citations(events)]

@@ -31,11 +31,14 @@ def compose(
     relative_floor: float,
     keys: Sequence[str] = (),
     kinds: Sequence[QuestionKind] = (),
+    by_meaning: bool = True,
 ) -> list[Scored]:
     """The best unit of each part of the question, then those that score almost as well as the lead.
 
     ``keys`` are the numbers and codes the question names ("2026-Q3"): when the lead has them, a table
-    row without them is a sibling row (another quarter), not support, and is left out."""
+    row without them is a sibling row (another quarter), not support, and is left out.
+    ``by_meaning``: each unit's ``semantic`` is its own cosine with the question (with no model it is
+    its passage's search score, from whichever search found it, and says nothing between units)."""
     lead = per_part[0][0]
     chosen = [lead]
     used = len(lead.unit.shown)
@@ -56,11 +59,15 @@ def compose(
     for part, kind in zip(per_part[1:], kinds[1:], strict=False):
         # Each later part gets its own answer: its best unit that fits, if it is about that part;
         # for "which X..." a close list beats a sentence.
-        top = part[:3]
+        # Among its close few, the one whose meaning is nearest: a later part's own words are mostly its
+        # form ("over what window"), and a unit sharing only those is about something else.
+        top = sorted(part[:3], key=lambda c: -c.semantic) if by_meaning else part[:3]
         if kind.want == "items":
-            top = sorted(
-                top, key=lambda c: c.unit.kind not in ("list", "table") or c.score < part[0].score * 0.8
-            )
+            # "Which X ...?" wants the list: a close one first, and an item is shown as its whole list.
+            near = top[0].semantic * 0.75
+            listed = ("list", "table", "item", "row")
+            top = sorted(top, key=lambda c: c.unit.kind not in listed or c.semantic < near)
+            top = [whole_list(c, part) for c in top]
         for candidate in top:
             if candidate.score >= max(part[0].score, lead.score) * 0.7 and add(candidate):
                 break
@@ -69,6 +76,20 @@ def compose(
             break
         add(candidate)
     return chosen
+
+
+def whole_list(candidate: Scored, units: Sequence[Scored]) -> Scored:
+    """The list or table an item or row belongs to (same passage, same lead-in), if it is at hand."""
+    if candidate.unit.kind not in ("item", "row") or not candidate.unit.lead:
+        return candidate
+    for other in units:
+        if (
+            other.passage == candidate.passage
+            and other.unit.kind in ("list", "table")
+            and other.unit.lead == candidate.unit.lead
+        ):
+            return Scored(other.passage, other.unit, candidate.score, candidate.semantic, candidate.terms)
+    return candidate
 
 
 def render(unit: Unit, number: int, *, first: bool) -> str:

@@ -24,6 +24,10 @@ MAX_UNIT_CHARS = 700
 LONG_ITEM_CHARS = 160
 _ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+")
+# A sentence opening with a pronoun that points back ("It needs ...", "This means ...").
+_LEANS_BACK = re.compile(
+    r"(?:It|Its|This|That|These|Those|They|Their|He|She|Such)\b(?!\s+(?:is|are)\s+(?:a|an|the)\b)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,11 @@ def _blocks(content: str) -> list[tuple[int, str, list[str]]]:
             kind = "list"  # an item's continuation line
         if not line.strip():
             blocks.append((offset, "blank", []))
-        elif blocks and blocks[-1][1] == kind:
+        elif (
+            blocks
+            and blocks[-1][1] == kind
+            and not (kind == "prose" and _ends_indented_run(blocks[-1][2][-1], line))
+        ):
             blocks[-1][2].append(line)
         else:
             blocks.append((offset, kind, [line]))
@@ -90,13 +98,36 @@ def _blocks(content: str) -> list[tuple[int, str, list[str]]]:
     return [b for b in blocks if b[1] != "blank"]
 
 
+def _ends_indented_run(previous: str, line: str) -> bool:
+    """Plain text sets figures and quotes apart by indenting them, often without a final full stop:
+    a line that starts a sentence at a smaller indent than an indented line that ended without
+    continuing its sentence starts a new block, so the two do not read as one sentence."""
+    indent = len(previous) - len(previous.lstrip())
+    return (
+        indent >= 2
+        and len(line) - len(line.lstrip()) < indent
+        and line.lstrip()[:1].isupper()
+        and not re.search(r"[a-z,;(\-]$", previous)
+    )
+
+
 def _sentences(text: str, offset: int) -> list[Unit]:
+    """Each sentence; one that leans on the sentence before it ("It expires after 90 days.") is
+    quoted with that sentence, so the answer says what "it" is."""
     text = " ".join(text.split())
-    units = []
+    units: list[Unit] = []
+    previous = ""
     for start, end in sentence_spans(text):
         sentence = text[start:end].strip().lstrip("#>").strip()
-        if sentence:
-            units.append(Unit(sentence[:MAX_UNIT_CHARS], offset + start, "sentence"))
+        if not sentence:
+            continue
+        shown = sentence
+        # A lead-in ("These six events count:") introduces what follows: it stays as written.
+        leans = _LEANS_BACK.match(sentence) and not sentence.endswith(":")
+        if previous and leans and len(previous) + len(sentence) < MAX_UNIT_CHARS:
+            shown = f"{previous} {sentence}"
+        units.append(Unit(shown[:MAX_UNIT_CHARS], offset + start, "sentence"))
+        previous = sentence
     return units
 
 

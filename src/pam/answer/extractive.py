@@ -3,14 +3,15 @@ lead-in, table rows) of the top passages that best answer the question, each fol
 
 1. A follow-up is made standalone from the stored conversation (``followup``); a table question is
    answered from the data first (``request.direct``).
-2. The top passages are cut into units (``answer_units``), which are scored (``unit_scoring``) by
+2. The top passages (and, for each later part of a multi-part question, the best few of that part's
+   own search) are cut into units (``answer_units``), which are scored (``unit_scoring``) by
    their own meaning (each candidate is embedded with the packaged model), the question's terms, how
    their form suits the kind of question (``question_kind``) and their passage's relevance.
 3. The answer leads with the best unit, then adds the few that score almost as well.
 4. It declines ("not in the knowledge base", no citations; ``state.declined``) when nothing answers:
-   the best unit is semantically unrelated and shares too few of the question's terms, or the
+   the best unit is semantically unrelated and shares too few of the question's terms, the
    question names something (a number, a product, an acronym) that none of the retrieved passages
-   mention. The thresholds were calibrated on questions that have no answer
+   mention, or several of its words occur nowhere in the knowledge base (``unknown_terms``). The thresholds were calibrated on questions that have no answer
    (bench/calibrate_decline.py), on the packaged model's cosines. Without that model there is no
    unit cosine to compare with them (a passage's search score stands in for ranking only), so the
    decline then rests on what needs no model: no unit shares a content term of the question, a
@@ -42,10 +43,13 @@ from pam.answer.unit_scoring import (
     penalty,
     term_share,
 )
+from pam.answer.unknown_terms import unknown_words
 
 NOT_FOUND = "I could not find this in the knowledge base."
 # Units embedded for each later part of a multi-part question, beyond those of the first.
 PART_UNITS = 3
+# Passages a later part's own search adds to those read (its answer may sit in another section).
+PART_SEARCH_K = 3
 # What an item under a negative lead-in loses for an affirmative question ("events that do not count").
 NEGATED_LEAD = 0.08
 MAX_QUESTION_CHARS = 2_000
@@ -123,9 +127,10 @@ class ExtractiveStrategy:
         passages = await request.knowledge.search(query, request.filters, self._config.search_k)
         yield Status("answering", f"Reading {len(passages)} passages")
         picked: list[Scored] = []
-        if not await self._names_the_unknown(query, passages, request.knowledge, request.filters):
-            read = passages[: self._config.passages_read]
-            ranked = await self._rank(query, read)
+        read = passages[: self._config.passages_read]
+        if not await self._off_the_map(query, passages, request.knowledge, request.filters):
+            read, own = await self._with_part_passages(query, read, request.knowledge, request.filters)
+            ranked = await self._rank(query, read, own)
             if ranked and self._answers(query, ranked, read):
                 picked = compose(
                     ranked,
@@ -134,6 +139,7 @@ class ExtractiveStrategy:
                     relative_floor=self._config.relative_floor,
                     keys=keys(query),
                     kinds=[classify(part) for part in question_parts(query)],
+                    by_meaning=self._embedder is not None,
                 )
         if not picked:
             state.declined = True
@@ -141,16 +147,19 @@ class ExtractiveStrategy:
                 yield event
             return
         for index, chosen in enumerate(picked):
-            number = state.sources.add(passages[chosen.passage])
+            number = state.sources.add(read[chosen.passage])
             for event in state.citations.feed(render(chosen.unit, number, first=index == 0)):
                 yield event
 
     async def signals(self, question: str, knowledge: KnowledgeTools, filters: ToolFilters) -> Signals:
         """What the decline decision reads, for calibrating it (bench/calibrate_decline.py)."""
         passages = await knowledge.search(question, filters, self._config.search_k)
-        unknown = await self._names_the_unknown(question, passages, knowledge, filters)
-        ranked = await self._rank(question, passages[: self._config.passages_read])
-        answers = bool(ranked) and self._answers(question, ranked, passages[: self._config.passages_read])
+        unknown = await self._off_the_map(question, passages, knowledge, filters)
+        read, own = await self._with_part_passages(
+            question, passages[: self._config.passages_read], knowledge, filters
+        )
+        ranked = await self._rank(question, read, own)
+        answers = bool(ranked) and self._answers(question, ranked, read)
         return Signals(_support(ranked), unknown, answers)
 
     def _answers(self, question: str, per_part: list[list[Scored]], passages: list[Passage]) -> bool:
@@ -176,28 +185,53 @@ class ExtractiveStrategy:
         kind = classify(question_parts(question)[0])
         return any(holds_wanted_value(s.unit, kind) for s in ranked[:3])
 
-    async def _names_the_unknown(
+    async def _off_the_map(
         self, question: str, passages: list[Passage], knowledge: KnowledgeTools, filters: ToolFilters
     ) -> bool:
-        """The question names something (a number, a product, an acronym) that the knowledge base never
-        mentions: none of the passages found has it, and a search for the name alone finds no passage
-        that has it either. Then no passage can answer, however similar it reads."""
+        """The question is about something the knowledge base never mentions: a name (a number, a
+        product, an acronym) or several of its words that none of the passages found has, and a search
+        for each alone finds no passage that has it either. Then no passage can answer, however
+        similar it reads."""
         for anchor in missing_anchors(question, passages)[:3]:
             found = await knowledge.search(anchor, filters, 5)
             if not any(mentions(f"{p.title} {p.section_path} {p.content}", anchor) for p in found):
                 return True
-        return False
+        return bool(await unknown_words(question, passages, knowledge, filters, self._analyzer))
 
-    async def _rank(self, question: str, passages: list[Passage]) -> list[list[Scored]]:
-        """Per part of the question, every candidate unit scored, best first (empty: nothing to say)."""
+    def _parts(self, question: str) -> tuple[list[str], list[str]]:
+        """The parts of a multi-part question as asked, and each made standalone: a later part leans on
+        the first ("..., and over what window?"), so it gets the first part's topic."""
+        raw = question_parts(question)
+        return raw, [raw[0], *(standalone_question(p, [HistoryTurn("user", raw[0])]) for p in raw[1:])]
+
+    async def _with_part_passages(
+        self, question: str, read: list[Passage], knowledge: KnowledgeTools, filters: ToolFilters
+    ) -> tuple[list[Passage], list[list[int]]]:
+        """``read`` plus, for each later part of the question, the best passages of its own search: the
+        whole question's search favours its first part, and the rest is often answered elsewhere.
+        Also, per later part, the indexes (into the result) of the passages its own search found."""
+        _, parts = self._parts(question)
+        at = {p.segment_id: i for i, p in enumerate(read)}
+        out = list(read)
+        own: list[list[int]] = []
+        for part in parts[1:]:
+            found = []
+            for passage in await knowledge.search(part, filters, PART_SEARCH_K):
+                if passage.segment_id not in at:
+                    at[passage.segment_id] = len(out)
+                    out.append(passage)
+                found.append(at[passage.segment_id])
+            own.append(found)
+        return out, own
+
+    async def _rank(
+        self, question: str, passages: list[Passage], own: list[list[int]] | None = None
+    ) -> list[list[Scored]]:
+        """Per part of the question, every candidate unit scored, best first (empty: nothing to say).
+        ``own``: per later part, the passages its own search found (their best units are candidates)."""
         if not passages or not self._analyzer.term_set(question):
             return []
-        raw_parts = question_parts(question)
-        # A later part leans on the first ("..., and over what window?"): give it the first part's topic.
-        parts = [
-            raw_parts[0],
-            *(standalone_question(p, [HistoryTurn("user", raw_parts[0])]) for p in raw_parts[1:]),
-        ]
+        raw_parts, parts = self._parts(question)
         kinds = [classify(part) for part in raw_parts]
         units = self._units(passages)
         # The first part is read with the whole question's terms (the parts share a topic); later parts
@@ -209,16 +243,14 @@ class ExtractiveStrategy:
             self._rough(units, terms, passage_terms, kind)
             for terms, kind in zip(part_terms, kinds, strict=True)
         ]
-        candidates = self._candidates(rough)
+        candidates = self._candidates(rough, own or [])
         if not candidates:
             return []
         similarities = await self._similarities(parts, passages, [units[i] for i in candidates], whole)
         per_part: list[list[Scored]] = []
         for index, kind in enumerate(kinds):
             scored = [
-                self._final(
-                    rough[index][i], similarities[index][n], kind, passages[rough[index][i].passage].score
-                )
+                self._final(rough[index][i], similarities[index][n], kind, units[i])
                 for n, i in enumerate(candidates)
             ]
             scored.sort(key=lambda s: -s.score)
@@ -229,9 +261,14 @@ class ExtractiveStrategy:
         found = []
         for rank, passage in enumerate(passages):
             heading = self._analyzer.term_set(f"{passage.title} {passage.section_path}")
+            # A document titled with a code ("ADR-007: ...", "INC-2026-004 postmortem") is about that
+            # code: each of its sentences counts as naming it, as much as a passing mention elsewhere.
+            title = self._analyzer.term_set(passage.title)
+            codes = frozenset(t for t in title if any(c.isdigit() for c in t))
             cosine = passage.score if 0.0 <= passage.score <= 1.0 else 0.0
             for unit in passage_units(passage.content, _lead_before(passage, passages)):
-                found.append(_Unit(rank, unit, self._analyzer.term_set(unit.shown), heading, cosine))
+                terms = self._analyzer.term_set(unit.shown) | codes
+                found.append(_Unit(rank, unit, terms, heading, cosine))
         return found
 
     def _rough(
@@ -256,9 +293,10 @@ class ExtractiveStrategy:
             out.append(Scored(u.passage, u.unit, first, 0.0, terms))
         return out
 
-    def _candidates(self, rough: list[list[Scored]]) -> list[int]:
+    def _candidates(self, rough: list[list[Scored]], own: list[list[int]]) -> list[int]:
         """Indexes of the units worth embedding: for the first part the best two of each passage, then
-        the best overall; for each later part its best few."""
+        the best overall; for each later part the best unit of each passage its own search found, then
+        its best few overall."""
         limit = self._config.embed_units
         first = rough[0]
         order = sorted(range(len(first)), key=lambda i: -first[i].score)
@@ -270,14 +308,19 @@ class ExtractiveStrategy:
                 chosen.append(i)
         chosen += [i for i in order if i not in chosen]
         picked = chosen[:limit]
-        for part in rough[1:]:
+        for index, part in enumerate(rough[1:]):
             best = sorted(range(len(part)), key=lambda i: -part[i].score)
+            mine = set(own[index]) if index < len(own) else set()
+            for passage in mine:
+                top = next((i for i in best if part[i].passage == passage), None)
+                if top is not None and top not in picked:
+                    picked.append(top)
             picked += [i for i in best if i not in picked][:PART_UNITS]
         return picked
 
-    def _final(self, rough: Scored, semantic: float, kind: QuestionKind, passage_score: float) -> Scored:
+    def _final(self, rough: Scored, semantic: float, kind: QuestionKind, unit: _Unit) -> Scored:
         w = self._config.weights
-        cosine = passage_score if 0.0 <= passage_score <= 1.0 else 0.0
+        cosine = unit.cosine
         fit = form_fit(rough.unit, kind)
         score = (
             w.semantic * semantic

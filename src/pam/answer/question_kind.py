@@ -9,7 +9,7 @@ sentence of that kind.
 - ``other``: everything else (yes/no questions, open questions).
 
 The ``want`` of a value question says which kind of value fits (``number``, ``time``, ``person``,
-``any``); the ``subject`` of a definition question is the phrase being defined.
+``duration`` (an amount of time), ``frequency`` (how often), ``any``); the ``subject`` of a definition question is the phrase being defined.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["definition", "value", "procedure", "reason", "other"]
-Want = Literal["number", "time", "duration", "person", "version", "items", "any"]
+Want = Literal["number", "time", "duration", "frequency", "person", "version", "items", "any"]
 
 _DEFINITION = re.compile(
-    r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<s1>.+?)\s*\??$"
+    r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<s1>.+?)(?:\s+(?:about|for))?\s*\??$"
     r"|^\s*what\s+(?:does|do)\s+(?P<s2>.+?)\s+(?:mean|stand\s+for|refer\s+to)\s*\??$"
     r"|^\s*how\s+(?:is|are|do\s+we|do\s+you)\s+(?P<s3>.+?)\s+(?:defined|define[d]?|counted|calculated|computed|measured)\b.*$"
     r"|^\s*how\s+(?:do|does|did)\s+(?:we|you|they|one|it)\s+(?:count|define|calculate|compute|measure)\s+(?P<s6>.+?)\s*\??$"
@@ -38,7 +38,8 @@ _PROCEDURE = re.compile(
 _VALUE_WORDS: list[tuple[re.Pattern[str], Want]] = [
     (re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?version\b", re.IGNORECASE), "version"),
     (re.compile(r"\bhow\s+(?:many|much|big|large|small|high|low|far)\b|\bwhat\s+(?:percentage|share|number|amount|size|rate)\b|\bby\s+how\s+much\b", re.IGNORECASE), "number"),
-    (re.compile(r"\bhow\s+(?:long|soon|often|frequently)\b|\bwhat\s+(?:interval|frequency)\b|\bhow\s+late\b", re.IGNORECASE), "duration"),
+    (re.compile(r"\bhow\s+(?:often|frequently)\b|\bwhat\s+(?:interval|frequency|schedule)\b", re.IGNORECASE), "frequency"),
+    (re.compile(r"\bhow\s+(?:long|soon|late)\b|\bwhat\s+(?:window|period|time\s*frame|timeframe)\b", re.IGNORECASE), "duration"),
     (re.compile(r"\bwhen\s+(?:is|are|was|were|does|do|did|can|could|will|would|should|has|have|must)\b|\bwhat\s+(?:time|date|day|year|month)\b|\bwhich\s+(?:day|date|year|month|time)\b|\bdeadline\b", re.IGNORECASE), "time"),
     (re.compile(r"^\s*who\b|\bwho\s+(?:owns|approves|maintains|runs|decides|is\s+responsible)\b|\bwhich\s+(?:person|team|owner)\b", re.IGNORECASE), "person"),
     (re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+)?\w{3,}s\s+(?:are|were|do|does|did|make|count|have|has|can|must|should)\b|^\s*what\s+are\s+the\b|^\s*list\b", re.IGNORECASE), "items"),

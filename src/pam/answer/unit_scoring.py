@@ -31,8 +31,13 @@ _NUMBER = re.compile(
 _VERSION = re.compile(r"\b(?:v?\d+\.\d+(?:\.\d+)*|v\d+)\b", re.IGNORECASE)
 _DURATION = re.compile(
     r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)\s*-?\s*"
-    r"(?:ms|milliseconds?|s|sec|seconds?|min|minutes?|h|hours?|days?|weeks?|months?|years?)\b"
-    r"|\b(?:daily|hourly|weekly|monthly|nightly|every\s+\w+)\b",
+    r"(?:ms|milliseconds?|s|sec|seconds?|min|minutes?|h|hours?|days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
+# How often: a period word or a schedule ("nightly", "every 15 minutes", "at 06:00 UTC"), or an amount of time.
+_FREQUENCY = re.compile(
+    r"\b(?:daily|hourly|weekly|monthly|quarterly|yearly|annually|nightly|every\s+\w+|once|twice|"
+    r"per\s+(?:second|minute|hour|day|week|month|year))\b|\b\d{1,2}:\d{2}\b",
     re.IGNORECASE,
 )
 _TIME = re.compile(
@@ -96,8 +101,18 @@ def _form_fit(unit: Unit, kind: QuestionKind) -> float:
             return 1.0 if _NUMBER.search(text) else 0.0
         if kind.want == "duration":
             return 1.0 if _DURATION.search(text) else 0.3 if _NUMBER.search(text) else 0.0
+        if kind.want == "frequency":
+            if _FREQUENCY.search(text) or _DURATION.search(text):
+                return 1.0
+            return 0.3 if _NUMBER.search(text) else 0.0
         if kind.want == "time":
-            return 1.0 if _TIME.search(text) else 0.7 if _DURATION.search(text) else 0.0
+            return (
+                1.0
+                if _TIME.search(text)
+                else 0.7
+                if _DURATION.search(text) or _FREQUENCY.search(text)
+                else 0.0
+            )
         if kind.want == "person":
             return 1.0 if _PERSON.search(text) else 0.0
         if kind.want == "version":
