@@ -29,7 +29,7 @@ from typing import Any
 import psutil
 from tests.servers import PostgresServer
 
-from bench import load_preload
+from bench import load_preload, load_visibility
 from bench.common import RESULTS, SCIFACT, write
 from bench.load_corpus import Corpus, read_queries, write_folder
 from bench.load_procs import Processes, RedisProcess, free_port, pam_command, wait_healthy
@@ -150,6 +150,9 @@ def run_scaleout(
             timings["scaleout_server_rss_bytes"] = server_rss(procs)
         print(f"scale-out: {SERVERS} servers, {WORKERS} workers up; loading", flush=True)
         result = asyncio.run(run_load(servers, corpus.folder, queries, cfg))
+        if timings is not None:
+            timings["scaleout_visibility"] = asyncio.run(load_visibility.measure(servers))
+            print(f"scale-out: visibility {timings['scaleout_visibility']}", flush=True)
         procs.check_alive()
         cpu = cpu_seconds(procs, {"postgres": int(pg.server.get_pid())})
         return result, cpu
@@ -201,6 +204,9 @@ def run_embedded(
             timings["embedded_server_rss_bytes"] = server_rss(procs)
         print("embedded: 1 server up; loading", flush=True)
         result = asyncio.run(run_load([server], corpus.folder, queries, cfg))
+        if timings is not None:
+            timings["embedded_visibility"] = asyncio.run(load_visibility.measure([server]))
+            print(f"embedded: visibility {timings['embedded_visibility']}", flush=True)
         procs.check_alive()
         return result, cpu_seconds(procs, {})
     except BaseException:

@@ -101,6 +101,51 @@ def _ingest_rows(runs: dict[str, RunResult]) -> list[list[Any]]:
     return rows
 
 
+def _start_up(p: dict[str, Any]) -> list[str]:
+    """Catch-up from the preloaded segments, server memory, and how soon a write is searchable everywhere."""
+    up = p.get("start_up") or {}
+    rows = []
+    mib = 1 << 20
+    for mode in ("scaleout", "embedded"):
+        caught = up.get(f"{mode}_servers_caught_up_s", up.get(f"{mode}_server_caught_up_s"))
+        rss = up.get(f"{mode}_server_rss_bytes") or {}
+        vis = up.get(f"{mode}_visibility") or {}
+        if caught is None and not vis:
+            continue
+        rows.append(
+            [
+                mode,
+                f"{p.get('preloaded_segments', 0):,}",
+                caught if caught is not None else "-",
+                ", ".join(f"{name} {b / mib:.0f}" for name, b in rss.items()) or "-",
+                f"{vis.get('after_commit_p50_s', '-')} / {vis.get('after_commit_p95_s', '-')}",
+                f"{vis.get('end_to_end_p50_s', '-')} / {vis.get('end_to_end_p95_s', '-')}",
+                f"{vis.get('probes', 0) - vis.get('not_found', 0)} of {vis.get('probes', 0)}",
+            ]
+        )
+    if not rows:
+        return []
+    return [
+        "## Start-up and replication\n",
+        "Catch-up: from starting the servers to every one answering healthy (its replica has applied the "
+        "preloaded segments). Visible everywhere: one small document uploaded through one server (in turn); "
+        "from its task completing (the write committed) / from the upload request, until every server's "
+        "search finds its unique word.\n",
+        markdown_table(
+            [
+                "mode",
+                "preloaded segments",
+                "catch-up s",
+                "server RSS MiB",
+                "visible everywhere after commit p50 / p95 s",
+                "upload to visible p50 / p95 s",
+                "probes found",
+            ],
+            rows,
+        ),
+    ]
+
+
 def markdown(runs: dict[str, RunResult], p: dict[str, Any]) -> str:
     cfg = p["config"]
     ratio = p.get("scaleout_vs_embedded_docs_per_s")
@@ -137,6 +182,7 @@ def markdown(runs: dict[str, RunResult], p: dict[str, Any]) -> str:
     ]
     if ratio is not None:
         lines.append(f"Ingestion throughput, scale-out ÷ embedded (docs/s): **{ratio}**.\n")
+    lines += _start_up(p)
     lines += [
         "## Requests (latency of successful requests, ms)\n",
         markdown_table(
