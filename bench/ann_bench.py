@@ -155,6 +155,7 @@ class Ours:
     """PAM's VectorMatrix (faiss HNSW SQ8 + exact re-scoring, a graph per big project) with its defaults."""
 
     name = "ours (VectorMatrix)"
+    codes = "sq8"
 
     def __init__(self, vecs: np.ndarray) -> None:
         from datetime import UTC, datetime
@@ -164,7 +165,8 @@ class Ours:
         from pam.search.vector_matrix import VectorMatrix
 
         when = datetime(2024, 1, 1, tzinfo=UTC)
-        self.matrix = VectorMatrix(vecs.shape[1], HnswSettings(links=M, build_breadth=EF_CONSTRUCTION))
+        settings = HnswSettings(links=M, build_breadth=EF_CONSTRUCTION, codes=self.codes)
+        self.matrix = VectorMatrix(vecs.shape[1], settings)
         for start in range(0, len(vecs), 50_000):
             rows = range(start, min(start + 50_000, len(vecs)))
             self.matrix.upsert(
@@ -190,7 +192,21 @@ class Ours:
         return np.asarray([int(i) for i, _ in self.matrix.search(q, flt, DEPTH)], dtype=np.int64)
 
 
-LIBRARIES = {"ours": Ours, "faiss": Faiss, "faiss_sq8": FaissSQ8, "hnswlib": Hnswlib, "usearch": Usearch}
+class OursFp16(Ours):
+    """The same with float16 vectors in the graph instead of 8-bit codes."""
+
+    name = "ours (VectorMatrix, fp16 graph)"
+    codes = "fp16"
+
+
+LIBRARIES = {
+    "ours": Ours,
+    "ours_fp16": OursFp16,
+    "faiss": Faiss,
+    "faiss_sq8": FaissSQ8,
+    "hnswlib": Hnswlib,
+    "usearch": Usearch,
+}
 
 
 def _exact(vecs: np.ndarray, q: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:

