@@ -1,5 +1,7 @@
 // Loads data with a loader the caller memoises (useCallback); re-runs when the loader changes,
 // aborts the previous request, and ignores results that arrive after unmount (StrictMode-safe).
+// While the data is another loader's (the render right after the loader changed, before the effect
+// has started the new load), it reports loading: a page number never shows with the last page's rows.
 import { useCallback, useEffect, useState } from 'react';
 import { isAbortError } from '../api/errors';
 
@@ -15,6 +17,8 @@ export function useResource<T>(load: ((signal: AbortSignal) => Promise<T>) | nul
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(load !== null);
   const [version, setVersion] = useState(0);
+  // The loader whose result `data`/`error` hold.
+  const [settledBy, setSettledBy] = useState<typeof load | undefined>(undefined);
 
   useEffect(() => {
     if (!load) return;
@@ -26,16 +30,18 @@ export function useResource<T>(load: ((signal: AbortSignal) => Promise<T>) | nul
         setData(value);
         setError(null);
         setLoading(false);
+        setSettledBy(() => load);
       },
       (err: unknown) => {
         if (controller.signal.aborted || isAbortError(err)) return;
         setError(err);
         setLoading(false);
+        setSettledBy(() => load);
       },
     );
     return () => controller.abort();
   }, [load, version]);
 
   const reload = useCallback(() => setVersion((v) => v + 1), []);
-  return { data, error, loading, reload };
+  return { data, error, loading: loading || (load !== null && settledBy !== load), reload };
 }

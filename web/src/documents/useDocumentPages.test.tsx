@@ -55,6 +55,25 @@ describe('useDocumentPages', () => {
     await waitFor(() => expect(result.current.data?.items.map((d) => d.id)).toEqual(['d3', 'd4', 'd5']));
   });
 
+  it('never reports a new page as loaded while it still holds the last page', async () => {
+    const fake = server();
+    const renders: { page: number; loading: boolean; first: string | undefined }[] = [];
+    const { result } = renderHook(
+      () => {
+        const pages = useDocumentPages(query);
+        renders.push({ page: pages.page, loading: pages.loading, first: pages.data?.items[0]?.id });
+        return pages;
+      },
+      { wrapper: apiWrapper(fake.fetch) },
+    );
+    await waitFor(() => expect(result.current.data?.items[0]?.id).toBe('d0'));
+    act(() => result.current.goNext());
+    await waitFor(() => expect(result.current.data?.items[0]?.id).toBe('d3'));
+    const shownAsPage2 = renders.filter((r) => r.page === 2 && !r.loading);
+    expect(shownAsPage2.length).toBeGreaterThan(0);
+    expect(shownAsPage2.every((r) => r.first === 'd3')).toBe(true);
+  });
+
   it('starts again at page 1 when the query changes', async () => {
     const fake = server();
     const { result, rerender } = renderHook(({ q }) => useDocumentPages(q), {
