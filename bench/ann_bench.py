@@ -187,7 +187,8 @@ class Ours:
         from dataclasses import replace
 
         for graph in self.matrix._graphs():
-            graph.graph.settings = replace(graph.graph.settings, search_breadth=ef)
+            for hnsw in getattr(graph, "shards", None) or [graph.graph]:  # type: ignore[union-attr]
+                hnsw.settings = replace(hnsw.settings, search_breadth=ef)
         flt = self.everything if allowed is None else self.one_project
         return np.asarray([int(i) for i, _ in self.matrix.search(q, flt, DEPTH)], dtype=np.int64)
 

@@ -57,12 +57,26 @@ class HnswSettings:
     train_rows: int = 50_000
     max_dead_share: float = 0.3
     max_breadth: int = 4096
+    # The graph over every row is cut into graphs of at most this many consecutive rows, each walked in
+    # turn: on dense clusters one graph of 1M rows found 0.60 of the exact top-100 where graphs of 100k
+    # found 0.97 at the same breadth (bench/results/ann_libraries_1m.md).
+    shard_rows: int = 250_000
     # How the graph stores its vectors: 8-bit codes (a quarter of float32) or float16 (half; walks
     # dense clusters of near-duplicates more faithfully, bench/results/ann_libraries_1m.md).
     codes: str = "sq8"
 
     def __post_init__(self) -> None:
-        if min(self.min_rows, self.links, self.build_breadth, self.search_breadth, self.train_rows) < 1:
+        if (
+            min(
+                self.min_rows,
+                self.links,
+                self.build_breadth,
+                self.search_breadth,
+                self.train_rows,
+                self.shard_rows,
+            )
+            < 1
+        ):
             raise InvalidInput("HNSW settings must be positive")
         if self.codes not in _QUANTIZERS:
             raise InvalidInput(f"HNSW codes must be one of {', '.join(_QUANTIZERS)}")
@@ -79,17 +93,24 @@ class HnswGraph:
         self.settings = settings
 
     @classmethod
-    def build(cls, vectors: npt.NDArray[np.float32], settings: HnswSettings) -> HnswGraph:
-        """A graph over `vectors` (labels 0..n-1); the quantiser is trained on a seeded sample."""
+    def build(
+        cls,
+        vectors: npt.NDArray[np.float32],
+        settings: HnswSettings,
+        train: npt.NDArray[np.float32] | None = None,
+    ) -> HnswGraph:
+        """A graph over `vectors` (labels 0..n-1); the quantiser is trained on a seeded sample of `train`
+        (default: of `vectors`; a graph started with a handful of rows trains on the rows before them)."""
         if vectors.ndim != 2 or vectors.shape[0] == 0:
             raise InvalidInput("an HNSW graph needs at least one vector")
+        train = vectors if train is None or train.shape[0] == 0 else train
         index = faiss.IndexHNSWSQ(
             vectors.shape[1], _QUANTIZERS[settings.codes], settings.links, faiss.METRIC_INNER_PRODUCT
         )
         index.hnsw.efConstruction = settings.build_breadth
         rng = np.random.default_rng(0)
-        sample = rng.choice(vectors.shape[0], min(vectors.shape[0], settings.train_rows), replace=False)
-        index.train(np.ascontiguousarray(vectors[np.sort(sample)]))
+        sample = rng.choice(train.shape[0], min(train.shape[0], settings.train_rows), replace=False)
+        index.train(np.ascontiguousarray(train[np.sort(sample)]))
         graph = cls(index, settings)
         graph.add(vectors)
         return graph

@@ -74,6 +74,68 @@ class LabelledGraph:
         return self.graph.nbytes + self.rows.nbytes
 
 
+class ShardedGraph:
+    """The graph over every row, as graphs of at most ``shard_rows`` consecutive rows (label i of the shard
+    starting at row r is row r + i). Rows only ever append, so new rows fill the last shard, then start
+    another. A search walks every shard with its slice of the filter and merges the candidates, which the
+    caller re-scores exactly: smaller graphs lose fewer neighbours in dense clusters than one large one."""
+
+    def __init__(self, ann: HnswSettings, shards: list[HnswGraph] | None = None) -> None:
+        self.ann = ann
+        self.shards = shards or []
+
+    @classmethod
+    def build(cls, vectors: npt.NDArray[np.float32], rows: int, ann: HnswSettings) -> ShardedGraph:
+        graph = cls(ann)
+        graph.add(vectors, np.arange(rows, dtype=np.int64))
+        return graph
+
+    def add(self, vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]) -> None:
+        """Append ``rows`` (consecutive, starting at ``size``) to the last shard, opening new ones as needed."""
+        limit = self.ann.shard_rows
+        done = 0
+        while done < rows.size:
+            if self.shards and self.shards[-1].size < limit:
+                take = min(limit - self.shards[-1].size, rows.size - done)
+                self.shards[-1].add(vectors[rows[done : done + take]])
+            else:
+                take = min(limit, rows.size - done)
+                first = int(rows[done])
+                # A shard opened by a small write trains its codes on the rows before it as well.
+                train = vectors[max(0, first + take - self.ann.train_rows) : first + take]
+                self.shards.append(HnswGraph.build(vectors[rows[done : done + take]], self.ann, train))
+            done += take
+
+    @property
+    def size(self) -> int:
+        return sum(shard.size for shard in self.shards)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(shard.nbytes for shard in self.shards)
+
+    def search(
+        self, query: npt.NDArray[np.float32], count: int, mask: npt.NDArray[np.bool_] | None
+    ) -> npt.NDArray[np.int64]:
+        """Candidate rows: up to ``count`` from each shard, among the rows ``mask`` passes (None: all)."""
+        found = []
+        start = 0
+        for shard in self.shards:
+            bits, share = None, 1.0
+            if mask is not None:
+                part = mask[start : start + shard.size]
+                passing = int(np.count_nonzero(part))
+                if passing == 0:
+                    start += shard.size
+                    continue
+                share = passing / shard.size
+                if passing < shard.size:
+                    bits = np.packbits(part, bitorder="little")
+            found.append(shard.search(query, count, bits, share=share) + start)
+            start += shard.size
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
 class VectorMatrix:
     def __init__(self, dim: int, ann: HnswSettings | None = _DEFAULT_ANN) -> None:
         """``ann=None`` keeps every search exact whatever the size."""
@@ -81,8 +143,8 @@ class VectorMatrix:
             raise InvalidInput("dim must be positive")
         self.dim = dim
         self.ann = ann
-        # The graph over every row (labels are rows), and one per project big enough (by project code).
-        self.graph: LabelledGraph | None = None
+        # The graph over every row (in shards), and one per project big enough (by project code).
+        self.graph: ShardedGraph | None = None
         self.project_graphs: dict[int, LabelledGraph] = {}
         self._n = 0  # rows in use, tombstones included
         self._count = 0  # live rows
@@ -112,7 +174,7 @@ class VectorMatrix:
         graphs = sum(g.nbytes for g in self._graphs())
         return int(self._vecs[:n].nbytes + self._live[:n].nbytes + self.codes.nbytes(n) + graphs)
 
-    def _graphs(self) -> list[LabelledGraph]:
+    def _graphs(self) -> list[ShardedGraph | LabelledGraph]:
         return ([] if self.graph is None else [self.graph]) + list(self.project_graphs.values())
 
     # ---- writes --------------------------------------------------------------------------------------
@@ -245,7 +307,7 @@ class VectorMatrix:
             return
         live = self._live[: self._n]
         if self.graph is None:
-            self.graph = LabelledGraph.build(self._vecs, np.arange(self._n, dtype=np.int64), ann)
+            self.graph = ShardedGraph.build(self._vecs, self._n, ann)
         projects = self.codes.columns["project"][: self._n]
         sizes = np.bincount(projects[live])
         for code in np.flatnonzero(sizes >= ann.min_rows).tolist():
@@ -309,7 +371,9 @@ class VectorMatrix:
         out.sort(key=lambda hit: (-hit[1], hit[0]))
         return out
 
-    def _graphs_for(self, filters: SearchFilters, selected: int, limit: int) -> list[LabelledGraph] | None:
+    def _graphs_for(
+        self, filters: SearchFilters, selected: int, limit: int
+    ) -> list[ShardedGraph | LabelledGraph] | None:
         """The graphs to walk for `filters`, or None for an exact search."""
         ann = self.ann
         if ann is None or self.graph is None or selected <= max(ann.exact_rows, limit):
@@ -325,7 +389,7 @@ class VectorMatrix:
 
     def _walk(
         self,
-        graphs: list[LabelledGraph],
+        graphs: list[ShardedGraph | LabelledGraph],
         filters: SearchFilters,
         mask: npt.NDArray[np.bool_],
         bits: npt.NDArray[np.uint8] | None,
@@ -338,13 +402,12 @@ class VectorMatrix:
         count = ann.candidates(limit)
         found = []
         for graph in graphs:
-            if graph is self.graph:
-                share = 1.0 if bits is None else int(np.count_nonzero(mask)) / max(1, graph.graph.size)
-                labels = graph.graph.search(query, count, bits, share=share)
+            if isinstance(graph, ShardedGraph):
+                found.append(graph.search(query, count, None if bits is None else mask))
             else:
                 graph_bits, share = self._graph_bitmap(graph, filters, mask)
                 labels = graph.graph.search(query, count, graph_bits, share=share)
-            found.append(graph.rows[labels])
+                found.append(graph.rows[labels])
         return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
 
     def _graph_bitmap(
@@ -401,7 +464,7 @@ class VectorMatrix:
                 "columns": {name: column[:n].copy() for name, column in self.codes.columns.items()},
                 "ids": [i or "" for i in self._ids],
                 "codes": self.codes.state(),
-                "graph": None if self.graph is None else self.graph.graph.to_bytes(),
+                "graph": None if self.graph is None else [shard.to_bytes() for shard in self.graph.shards],
                 "project_graphs": {
                     code: (g.graph.to_bytes(), g.rows.copy()) for code, g in self.project_graphs.items()
                 },
@@ -423,9 +486,11 @@ class VectorMatrix:
         matrix._ids = [i if live else None for i, live in zip(saved["ids"], saved["live"], strict=True)]
         matrix._row_of = {i: row for row, i in enumerate(matrix._ids) if i is not None}
         matrix._n, matrix._count = n, int(np.count_nonzero(saved["live"]))
-        graph: HnswGraph | None = saved["graph"] if ann is not None else None
-        if graph is not None and graph.size == n:  # else not the graph of these rows: rebuilt by _maintain
-            matrix.graph = LabelledGraph(graph, np.arange(n, dtype=np.int64))
+        shards: list[HnswGraph] | None = saved["graph"] if ann is not None else None
+        # Else not the graph of these rows (or not cut this way): rebuilt by _maintain.
+        whole = shards is not None and sum(s.size for s in shards) == n
+        if ann is not None and shards is not None and whole and all(s.size <= ann.shard_rows for s in shards):
+            matrix.graph = ShardedGraph(ann, shards)
             for code, (project_graph, rows) in saved["project_graphs"].items():
                 if project_graph.size == rows.size and (rows.size == 0 or rows.max() < n):
                     matrix.project_graphs[int(code)] = LabelledGraph(project_graph, rows)

@@ -1,7 +1,7 @@
 """The vector matrix on disk, so a restart loads it (graph included) instead of rebuilding it.
 
 A snapshot is a directory: `state.json` (format, embedding model, dimension, the outbox seq it reflects,
-interned values), `arrays.npz` (vectors, liveness, code columns) and `graph.faiss` (the HNSW graph, when
+interned values), `arrays.npz` (vectors, liveness, code columns) and `graph-NNNN.faiss` (the HNSW graph shards, when
 there is one). It is written beside the live one and swapped in by renames, so a crash while saving leaves
 the previous snapshot whole. A snapshot only has to be *some* past state: the index replays the outbox from
 its seq, and replay is idempotent.
@@ -20,7 +20,7 @@ import numpy as np
 from pam.search.vector_graph import HnswGraph, HnswSettings
 from pam.search.vector_matrix import VectorMatrix
 
-FORMAT = 1
+FORMAT = 2  # 2: the graph over every row in shards (graph-NNNN.faiss)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,8 @@ def save(path: Path, matrix: VectorMatrix, model: str, seq: int) -> None:
         ids=np.asarray(snap["ids"], dtype="U36"),
         **{f"column_{name}": column for name, column in snap["columns"].items()},
     )
-    graph: np.ndarray | None = snap["graph"]
-    if graph is not None:
-        (fresh / "graph.faiss").write_bytes(graph.tobytes())
+    for k, shard in enumerate(snap["graph"] or []):
+        (fresh / f"graph-{k:04d}.faiss").write_bytes(shard.tobytes())
     for code, (project_graph, rows) in snap["project_graphs"].items():
         (fresh / f"project-{code}.faiss").write_bytes(project_graph.tobytes())
         np.save(fresh / f"project-{code}.rows.npy", rows)
@@ -76,8 +75,10 @@ def load(path: Path, model: str, dim: int, ann: HnswSettings | None) -> Saved | 
                     k.removeprefix("column_"): arrays[k] for k in arrays.files if k.startswith("column_")
                 },
             }
-        graph_file = path / "graph.faiss"
-        saved["graph"] = HnswGraph.load(graph_file, ann) if ann is not None and graph_file.exists() else None
+        shard_files = sorted(path.glob("graph-*.faiss"))
+        saved["graph"] = (
+            [HnswGraph.load(f, ann) for f in shard_files] if ann is not None and shard_files else None
+        )
         saved["project_graphs"] = {}
         if ann is not None:
             for project_file in path.glob("project-*.faiss"):

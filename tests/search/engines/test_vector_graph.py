@@ -217,3 +217,25 @@ def test_the_graph_can_hold_float16_vectors_instead_of_8_bit_codes() -> None:
     assert np.mean(found) >= 0.95
     with pytest.raises(InvalidInput):
         HnswSettings(codes="pq4")
+
+
+def test_the_graph_over_every_row_is_cut_into_shards_that_are_walked_and_restored(tmp_path: Path) -> None:
+    settings = HnswSettings(**{**SMALL_FIELDS, "shard_rows": 1_000})
+    vectors = clustered(np.random.default_rng(23), 3_500)
+    matrix = build(vectors, settings)  # 500 rows per write: the graph starts at 1,500 and grows by appends
+    assert matrix.graph is not None and [s.size for s in matrix.graph.shards] == [1_000, 1_000, 1_000, 500]
+    queries = clustered(np.random.default_rng(24), 20)
+    everyone = list(range(len(vectors)))
+    found = [recall(ids(matrix.search(q, ALL, 50)), exact(vectors, everyone, q, 50)) for q in queries]
+    assert np.mean(found) >= 0.95
+    # A filter (here: everything but the first 300 documents) is applied inside each shard's walk.
+    matrix.delete_documents([f"doc{d}" for d in range(0, 30)])
+    alive = list(range(300, len(vectors)))
+    found = [recall(ids(matrix.search(q, ALL, 50)), exact(vectors, alive, q, 50)) for q in queries]
+    assert np.mean(found) >= 0.95
+    vector_store.save(tmp_path / "vectors", matrix, "m", 7)
+    saved = vector_store.load(tmp_path / "vectors", "m", DIM, settings)
+    assert saved is not None and saved.matrix.graph is not None
+    assert [s.size for s in saved.matrix.graph.shards] == [1_000, 1_000, 1_000, 500]
+    for q in queries[:5]:
+        assert saved.matrix.search(q, ALL, 20) == matrix.search(q, ALL, 20)
