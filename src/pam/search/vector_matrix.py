@@ -74,6 +74,11 @@ class LabelledGraph:
         return self.graph.nbytes + self.rows.nbytes
 
 
+# Each shard's candidates: this many times its even share of the request, and at least this many.
+SHARD_SHARE = 2
+SHARD_MIN_CANDIDATES = 40
+
+
 class ShardedGraph:
     """The graph over every row, as graphs of at most ``shard_rows`` consecutive rows (label i of the shard
     starting at row r is row r + i). Rows only ever append, so new rows fill the last shard, then start
@@ -117,7 +122,11 @@ class ShardedGraph:
     def search(
         self, query: npt.NDArray[np.float32], count: int, mask: npt.NDArray[np.bool_] | None
     ) -> npt.NDArray[np.int64]:
-        """Candidate rows: up to ``count`` from each shard, among the rows ``mask`` passes (None: all)."""
+        """Candidate rows from every shard, among the rows ``mask`` passes (None: all). Each shard gives twice
+        its even share of ``count`` (a shard rarely holds more than that of the nearest), so the walks stay
+        narrow as shards are added; the caller re-scores the union exactly."""
+        if len(self.shards) > 1:
+            count = max(SHARD_MIN_CANDIDATES, -(-count * SHARD_SHARE // len(self.shards)))
         found = []
         start = 0
         for shard in self.shards:
