@@ -276,8 +276,11 @@ class Services:
         interval = SHARED_FOLLOW_INTERVAL_S if shared else FOLLOW_INTERVAL_S
         gap = SHARED_MIN_SYNC_GAP_S if shared else MIN_SYNC_GAP_S
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+            # arrives just as the event is set, and close() then waited for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._index_dirty.wait(), timeout=interval)
+                async with asyncio.timeout(interval):
+                    await self._index_dirty.wait()
             self._index_dirty.clear()
             try:
                 await self.embeddings.refresh()
