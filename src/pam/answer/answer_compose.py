@@ -95,9 +95,10 @@ def whole_list(candidate: Scored, units: Sequence[Scored]) -> Scored:
 def render(unit: Unit, number: int, *, first: bool) -> str:
     separator = "" if first else ("\n\n" if "\n" in unit.shown else " ")
     if unit.kind in ("list", "table"):
-        lead = f"{unit.lead} [{number}]\n" if unit.lead else ""
-        body = unit.text if unit.lead else f"{unit.text} [{number}]"
-        return f"{separator}{lead}{body}\n\n" if unit.lead else f"{separator}{body}\n\n"
+        # The marker closes the list, so the lead-in and every item are one claim of that source (a
+        # marker after the lead-in left the items to the next claim, which the grounding check rejects).
+        lead = f"{unit.lead}\n" if unit.lead else ""
+        return f"{separator}{lead}{unit.text} [{number}]\n\n"
     if unit.lead:
         return f"{separator}{unit.lead} {unit.text} [{number}]"
     return f"{separator}{unit.text} [{number}]"
